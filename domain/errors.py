@@ -1,0 +1,40 @@
+"""Domain errors. Each carries the stable code that clients see."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class InvalidInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"

@@ -1,0 +1,31 @@
+"""SQLAlchemy rows. The ``Row`` suffix keeps them apart from GraphQL types."""
+
+from persistence.models.accounts import AccountClassroomRow, AccountRow, RefreshTokenRow
+from persistence.models.audit import AuditEntryRow
+from persistence.models.base import Base
+from persistence.models.family import (
+    ChildRow,
+    EnrolmentRow,
+    GuardianRow,
+    GuardianshipRow,
+    HouseholdMemberRow,
+    PickupPersonRow,
+)
+from persistence.models.org import ClassroomRow, FacilityRow, WardRow
+
+__all__ = [
+    "AccountClassroomRow",
+    "AccountRow",
+    "AuditEntryRow",
+    "Base",
+    "ChildRow",
+    "ClassroomRow",
+    "EnrolmentRow",
+    "FacilityRow",
+    "GuardianRow",
+    "GuardianshipRow",
+    "HouseholdMemberRow",
+    "PickupPersonRow",
+    "RefreshTokenRow",
+    "WardRow",
+]
