@@ -11,6 +11,13 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    @property
+    def extensions(self) -> dict[str, str]:
+        """What GraphQL clients see under ``extensions``; read by graphql-core."""
+        if self.field is None:
+            return {"code": self.code}
+        return {"code": self.code, "field": self.field}
+
 
 class NotFound(DomainError):
     code = "NOT_FOUND"

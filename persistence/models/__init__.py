@@ -1,6 +1,11 @@
 """SQLAlchemy rows. The ``Row`` suffix keeps them apart from GraphQL types."""
 
-from persistence.models.accounts import AccountClassroomRow, AccountRow, RefreshTokenRow
+from persistence.models.accounts import (
+    AccountClassroomRow,
+    AccountRow,
+    LoginThrottleRow,
+    RefreshTokenRow,
+)
 from persistence.models.audit import AuditEntryRow
 from persistence.models.base import Base
 from persistence.models.family import (
@@ -25,6 +30,7 @@ __all__ = [
     "GuardianRow",
     "GuardianshipRow",
     "HouseholdMemberRow",
+    "LoginThrottleRow",
     "PickupPersonRow",
     "RefreshTokenRow",
     "WardRow",

@@ -20,12 +20,8 @@ class AccountRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(100))
     facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facility.id"), index=True)
-    guardian_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("guardian.id"), unique=True
-    )
+    guardian_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("guardian.id"), unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on logout-everywhere or kiosk revocation: older access tokens die.
     token_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at = created_at()
@@ -57,3 +53,13 @@ class RefreshTokenRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at = created_at()
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins per login id, whether or not an account has that id,
+    so that a lock-out reveals nothing about which ids exist."""
+
+    __tablename__ = "login_throttle"
+    login_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ import uuid
 from datetime import time
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Time, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence.models.base import Base, created_at, uuid_pk

@@ -90,6 +90,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_facility_code'))
     )
     op.create_index(op.f('ix_facility_ward_id'), 'facility', ['ward_id'], unique=False)
+    op.create_table('login_throttle',
+    sa.Column('login_id', sa.String(length=100), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('login_id', name=op.f('pk_login_throttle'))
+    )
     op.create_table('account',
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('login_id', sa.String(length=100), nullable=False),
@@ -99,8 +105,6 @@ def upgrade() -> None:
     sa.Column('facility_id', sa.UUID(), nullable=True),
     sa.Column('guardian_id', sa.UUID(), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('token_generation', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_account_facility_id_facility')),
@@ -249,6 +253,7 @@ def downgrade() -> None:
     op.drop_table('classroom')
     op.drop_index(op.f('ix_account_facility_id'), table_name='account')
     op.drop_table('account')
+    op.drop_table('login_throttle')
     op.drop_index(op.f('ix_facility_ward_id'), table_name='facility')
     op.drop_table('facility')
     op.drop_table('ward')

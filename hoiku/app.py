@@ -1,0 +1,125 @@
+"""The ASGI application: routes, GraphQL view, and the lifespan that builds services."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from domain.errors import Unauthenticated
+from hoiku import metrics
+from hoiku.security import TokenIssuer
+from hoiku.settings import Settings, get_settings
+from persistence.crypto import configure_keyring
+from persistence.db import make_engine, make_sessionmaker
+from resolvers.authn import actor_from_token, bearer_token
+from resolvers.context import RequestContext
+from resolvers.services import Services
+from schema.build import build_schema
+
+
+def _client(scope_client: Any, user_agent: str | None) -> str:
+    host = scope_client[0] if scope_client else "-"
+    return f"{host} {user_agent or ''}".strip()[:200]
+
+
+class HoikuGraphQL(GraphQL[RequestContext, None]):
+    async def get_context(self, request: Any, response: Any = None) -> RequestContext:
+        services: Services = request.app.state.services
+        client = _client(request.client, request.headers.get("user-agent"))
+        context = RequestContext(services=services, actor=None, client=client)
+        if request.scope["type"] == "http":
+            try:
+                token = bearer_token(request.headers.get("authorization"))
+                if token:
+                    context.set_actor(await actor_from_token(services, token, client=client))
+            except Unauthenticated as error:
+                context.auth_error = error
+        return context
+
+    async def on_ws_connect(self, context: RequestContext) -> Any:
+        """Sign-in for WebSockets: the token travels in connection_init's payload."""
+        payload = context.connection_params or {}
+        raw = payload.get("authorization") or payload.get("Authorization")
+        try:
+            token = bearer_token(raw if isinstance(raw, str) else None)
+            if token is None:
+                raise Unauthenticated("Sign in first")
+            context.set_actor(
+                await actor_from_token(context.services, token, client=context.client)
+            )
+        except Unauthenticated:
+            raise ConnectionRejectionError({"reason": "unauthenticated"}) from None
+        return None
+
+
+def _services(settings: Settings, database_url: str) -> Services:
+    configure_keyring(settings.data_key)
+    engine = make_engine(database_url)
+    return Services(
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        tokens=TokenIssuer(settings.secret_key, timedelta(minutes=settings.access_token_minutes)),
+        clock=lambda: datetime.now(UTC),
+        refresh_token_days=settings.refresh_token_days,
+        login_max_failures=settings.login_max_failures,
+        login_lock_minutes=settings.login_lock_minutes,
+        production=settings.is_production,
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def readyz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    try:
+        async with services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"database": "unavailable"}, status_code=503)
+    return JSONResponse({"database": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
+    settings = settings or get_settings()
+    graphql = HoikuGraphQL(
+        build_schema(),
+        graphql_ide=None if settings.is_production else "graphiql",
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        allow_queries_via_get=True,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = services is None
+        app.state.services = services or _services(settings, settings.database_url or "")
+        try:
+            yield
+        finally:
+            if own:
+                await app.state.services.engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(metrics.RequestMetrics)
+    return app

@@ -1,0 +1,163 @@
+"""Scoped, order-preserving batch reads of children, guardians and their circle.
+
+Every function takes the actor and applies its row scope in SQL, so a loader
+can never hand out a record the actor may not reach.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.roles import Actor, Role
+from persistence.models import (
+    ChildRow,
+    ClassroomRow,
+    FacilityRow,
+    GuardianRow,
+    GuardianshipRow,
+    HouseholdMemberRow,
+    PickupPersonRow,
+)
+from persistence.repositories.batch import many_per_key, one_per_key
+from persistence.scope import child_scope, classroom_scope, facility_scope, guardian_scope
+
+_NO_FAMILY_ACCESS = (Role.KIOSK, Role.REPORTER)
+_CHILD_ORDER = (ChildRow.family_name_kana, ChildRow.given_name_kana, ChildRow.id)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianLink:
+    """A guardian as reached from one child: the row plus that child's guardianship."""
+
+    guardian: GuardianRow
+    link: GuardianshipRow | None
+
+
+async def children_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[ChildRow | None]:
+    rows = await session.scalars(select(ChildRow).where(ChildRow.id.in_(ids), child_scope(actor)))
+    return one_per_key(ids, rows, lambda r: r.id)
+
+
+async def children_by_classroom_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[ChildRow]]:
+    query = (
+        select(ChildRow)
+        .where(ChildRow.classroom_id.in_(ids), child_scope(actor))
+        .order_by(*_CHILD_ORDER)
+    )
+    return many_per_key(ids, await session.scalars(query), _classroom_of)
+
+
+def _classroom_of(child: ChildRow) -> uuid.UUID:
+    return child.classroom_id  # type: ignore[return-value]  # filtered on non-null ids
+
+
+async def children_by_guardian_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[ChildRow]]:
+    query = (
+        select(GuardianshipRow.guardian_id, ChildRow)
+        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
+        .where(GuardianshipRow.guardian_id.in_(ids), child_scope(actor))
+        .order_by(*_CHILD_ORDER)
+    )
+    rows = (await session.execute(query)).all()
+    grouped = many_per_key(ids, rows, lambda r: r[0])
+    return [[child for _, child in group] for group in grouped]
+
+
+async def guardians_by_child_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[GuardianLink]]:
+    """Guardians of children the actor already reached (so they are in scope too)."""
+    if actor.role in _NO_FAMILY_ACCESS:
+        return [[] for _ in ids]
+    query = (
+        select(GuardianshipRow, GuardianRow)
+        .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
+        .where(GuardianshipRow.child_id.in_(ids))
+        .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
+    )
+    rows = (await session.execute(query)).all()
+    grouped = many_per_key(ids, rows, lambda r: r[0].child_id)
+    return [[GuardianLink(guardian, link) for link, guardian in group] for group in grouped]
+
+
+async def guardians_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[GuardianRow | None]:
+    query = select(GuardianRow).where(GuardianRow.id.in_(ids), guardian_scope(actor))
+    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+
+
+async def household_by_child_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[HouseholdMemberRow]]:
+    if actor.role in _NO_FAMILY_ACCESS:
+        return [[] for _ in ids]
+    query = select(HouseholdMemberRow).where(HouseholdMemberRow.child_id.in_(ids))
+    return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
+
+
+async def pickup_persons_by_child_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[PickupPersonRow]]:
+    if actor.role in _NO_FAMILY_ACCESS:
+        return [[] for _ in ids]
+    query = select(PickupPersonRow).where(PickupPersonRow.child_id.in_(ids))
+    return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
+
+
+async def classrooms_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[ClassroomRow | None]:
+    query = select(ClassroomRow).where(ClassroomRow.id.in_(ids), classroom_scope(actor))
+    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+
+
+async def classrooms_by_facility_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[list[ClassroomRow]]:
+    query = (
+        select(ClassroomRow)
+        .where(ClassroomRow.facility_id.in_(ids), classroom_scope(actor))
+        .order_by(ClassroomRow.fiscal_year.desc(), ClassroomRow.age_min, ClassroomRow.name)
+    )
+    return many_per_key(ids, await session.scalars(query), lambda r: r.facility_id)
+
+
+async def facilities_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[FacilityRow | None]:
+    query = select(FacilityRow).where(FacilityRow.id.in_(ids), facility_scope(actor))
+    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+
+
+async def children_page(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    classroom_id: uuid.UUID | None,
+    kana_prefix: str | None,
+    after: tuple[str, str, uuid.UUID] | None,
+    limit: int,
+) -> list[ChildRow]:
+    """One page of reachable children in kana order; ``limit + 1`` rows tell if more follow."""
+    query = select(ChildRow).where(child_scope(actor))
+    if classroom_id is not None:
+        query = query.where(ChildRow.classroom_id == classroom_id)
+    if kana_prefix:
+        escaped = kana_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ChildRow.family_name_kana.like(escaped + "%"))
+    if after is not None:
+        query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*after))
+    query = query.order_by(*_CHILD_ORDER).limit(limit + 1)
+    return list(await session.scalars(query))

@@ -1,0 +1,141 @@
+"""Sign-in, token refresh and sign-out."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import strawberry
+
+from domain.errors import RateLimited, Unauthenticated
+from domain.roles import Actor, Role
+from hoiku.security import digest, new_opaque_token, verify_password
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models import AccountRow, RefreshTokenRow
+from persistence.repositories import accounts, audit
+from persistence.repositories.audit import AuditRecord
+from resolvers.services import Services
+
+_BAD_CREDENTIALS = "Login id or password is incorrect"
+
+
+@dataclass
+class Session:
+    access_token: str
+    refresh_token: str
+    viewer: AccountRow
+
+
+async def login(info: strawberry.Info, login_id: str, password: str) -> Session:
+    services: Services = info.context.services
+    login_id = login_id.strip()[:100]
+    now = services.clock()
+    async with services.sessions.begin() as session:
+        locked_until = await accounts.lock_state(session, login_id)
+        if locked_until is not None and locked_until > now:
+            raise RateLimited("Too many failed sign-ins; try again later")
+        account = await accounts.account_by_login_id(session, login_id)
+        usable = account is not None and not account.disabled
+        hashed = account.password_hash if account is not None and usable else None
+        if not await asyncio.to_thread(verify_password, hashed, password[:1000]):
+            await accounts.record_failure(
+                session,
+                login_id,
+                now=now,
+                max_failures=services.login_max_failures,
+                lock=timedelta(minutes=services.login_lock_minutes),
+            )
+            raise Unauthenticated(_BAD_CREDENTIALS)
+        assert account is not None
+        await accounts.clear_failures(session, login_id)
+        actor = await _actor_of(session, account, client=info.context.client)
+        refresh = await _new_refresh_token(session, services, account.id, family_id=uuid.uuid4())
+        await audit.append(session, actor, [AuditRecord("login", "session", "account", account.id)])
+    return Session(
+        services.tokens.issue(actor, generation=account.token_generation), refresh, account
+    )
+
+
+async def refresh_session(info: strawberry.Info, refresh_token: str) -> Session:
+    """Rotate a refresh token; presenting a spent one revokes its whole family."""
+    services: Services = info.context.services
+    now = services.clock()
+    async with services.sessions.begin() as session:
+        row = await accounts.token_by_hash(session, digest(refresh_token))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise Unauthenticated("refresh token is not valid")
+        if row.used_at is not None:
+            # A replayed token means it leaked: end every session descended from it.
+            await accounts.revoke_family(session, row.family_id, now=now)
+            issued = None
+        else:
+            issued = await _rotate(session, services, row, client=info.context.client)
+    if issued is None:
+        raise Unauthenticated("refresh token is not valid")
+    return issued
+
+
+async def _rotate(
+    session: AsyncSession, services: Services, row: RefreshTokenRow, *, client: str
+) -> Session | None:
+    account = await accounts.account_by_id(session, row.account_id)
+    if account is None or account.disabled:
+        return None
+    row.used_at = services.clock()
+    actor = await _actor_of(session, account, client=client)
+    refresh = await _new_refresh_token(session, services, account.id, family_id=row.family_id)
+    return Session(
+        services.tokens.issue(actor, generation=account.token_generation), refresh, account
+    )
+
+
+async def logout(info: strawberry.Info, refresh_token: str | None = None) -> bool:
+    """End this session: its refresh tokens die, and every access token of the account."""
+    services: Services = info.context.services
+    actor: Actor = info.context.actor
+    async with services.sessions.begin() as session:
+        if refresh_token:
+            row = await accounts.token_by_hash(session, digest(refresh_token))
+            if row is not None and row.account_id == actor.account_id:
+                await accounts.revoke_family(session, row.family_id, now=services.clock())
+        await accounts.bump_generation(session, actor.account_id)
+        await audit.append(
+            session, actor, [AuditRecord("logout", "session", "account", actor.account_id)]
+        )
+    services.extras.get("generations") and services.extras["generations"].forget(actor.account_id)
+    return True
+
+
+async def _actor_of(session: AsyncSession, account: AccountRow, *, client: str) -> Actor:
+    role = Role(account.role)
+    classrooms = (
+        await accounts.classroom_ids_of(session, account.id)
+        if role is Role.TEACHER
+        else frozenset()
+    )
+    return Actor(
+        account_id=account.id,
+        role=role,
+        facility_id=account.facility_id,
+        classroom_ids=classrooms,
+        guardian_id=account.guardian_id,
+        client=client,
+    )
+
+
+async def _new_refresh_token(
+    session: AsyncSession, services: Services, account_id: uuid.UUID, *, family_id: uuid.UUID
+) -> str:
+    token, hashed = new_opaque_token()
+    session.add(
+        RefreshTokenRow(
+            account_id=account_id,
+            family_id=family_id,
+            token_hash=hashed,
+            expires_at=services.clock() + timedelta(days=services.refresh_token_days),
+        )
+    )
+    return token

@@ -1,0 +1,65 @@
+"""The per-request context: who is asking, their reach, loaders, audit buffer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.errors import Unauthenticated
+from domain.policy import ACCESS_MATRIX, ItemClass, Reach
+from domain.roles import Actor
+from resolvers.loaders import Loaders
+from resolvers.services import Services
+
+_NO_REACH: Mapping[ItemClass, Reach] = dict.fromkeys(ItemClass, Reach.NONE)
+
+
+@dataclass
+class AuditBuffer:
+    """Special-care reads of one request, one entry per (item, record); flushed after."""
+
+    reads: set[tuple[str, str, uuid.UUID]] = field(default_factory=set)
+
+    def read(self, item_class: ItemClass, entity: str, record_id: uuid.UUID) -> None:
+        self.reads.add((item_class.value, entity, record_id))
+
+
+class RequestContext:
+    """Built once per HTTP request or WebSocket operation; never shared."""
+
+    def __init__(self, *, services: Services, actor: Actor | None, client: str = "") -> None:
+        self.services = services
+        self.sessions: async_sessionmaker[AsyncSession] = services.sessions
+        self.client = client
+        self.audit = AuditBuffer()
+        self.auth_error: Unauthenticated | None = None
+        # strawberry sets these for WebSocket connections
+        self.connection_params: dict[str, Any] | None = None
+        self.request: Any = None
+        self.response: Any = None
+        self.set_actor(actor)
+
+    def set_actor(self, actor: Actor | None) -> None:
+        self.actor_or_none = actor
+        self.reach: Mapping[ItemClass, Reach] = ACCESS_MATRIX[actor.role] if actor else _NO_REACH
+        self._loaders: Loaders | None = None
+
+    def fresh_loaders(self) -> None:
+        """Forget cached rows: each subscription event is resolved anew."""
+        self._loaders = None
+
+    @property
+    def actor(self) -> Actor:
+        if self.actor_or_none is None:
+            raise self.auth_error or Unauthenticated("Sign in first")
+        return self.actor_or_none
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.sessions, self.actor)
+        return self._loaders

@@ -1,0 +1,43 @@
+"""Per-request DataLoaders, named ``<thing>_by_<key>``; each batch opens its own session.
+
+Built per request (or per subscription event) for one actor, never shared:
+a shared loader would hand one user's cached rows to another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from domain.roles import Actor
+from persistence.repositories import family
+
+T = TypeVar("T")
+BatchQuery = Callable[[AsyncSession, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
+
+
+class Loaders:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], actor: Actor) -> None:
+        self._sessions = sessions
+        self._actor = actor
+        self.child_by_id = self._loader(family.children_by_ids)
+        self.children_by_classroom = self._loader(family.children_by_classroom_ids)
+        self.children_by_guardian = self._loader(family.children_by_guardian_ids)
+        self.guardians_by_child = self._loader(family.guardians_by_child_ids)
+        self.guardian_by_id = self._loader(family.guardians_by_ids)
+        self.household_by_child = self._loader(family.household_by_child_ids)
+        self.pickup_persons_by_child = self._loader(family.pickup_persons_by_child_ids)
+        self.classroom_by_id = self._loader(family.classrooms_by_ids)
+        self.classrooms_by_facility = self._loader(family.classrooms_by_facility_ids)
+        self.facility_by_id = self._loader(family.facilities_by_ids)
+
+    def _loader(self, query: BatchQuery[T]) -> DataLoader[uuid.UUID, T]:
+        async def load(keys: list[uuid.UUID]) -> list[T]:
+            async with self._sessions() as session:
+                return await query(session, self._actor, keys)
+
+        return DataLoader(load_fn=load)

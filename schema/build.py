@@ -1,0 +1,68 @@
+"""Assemble the strawberry Schema with its limits and extensions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.extensions import (
+    FlushAuditReads,
+    IntrospectionOnlyForAdminsInProduction,
+    MaskUnexpectedErrors,
+)
+from schema.root import AuthMutation, RecordsQuery
+
+# Each capability contributes its own root classes; add yours here.
+QUERIES: tuple[type, ...] = (RecordsQuery,)
+MUTATIONS: tuple[type, ...] = (AuthMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+
+class HoikuSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors (FORBIDDEN fields, bad input) are answers, not incidents:
+        # strawberry's default would log a full traceback for each of them.
+        # Unexpected ones are logged once, by MaskUnexpectedErrors.
+        return None
+
+
+def build_schema() -> strawberry.Schema:
+    return HoikuSchema(
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
+        extensions=[
+            MaskUnexpectedErrors,
+            IntrospectionOnlyForAdminsInProduction,
+            FlushAuditReads,
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            # Both caches live at module level, shared by every request.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )
+
+
+def printed_sdl(schema: strawberry.Schema) -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,321 @@
+"""GraphQL views of children and families: allow-lists over rows, guarded per field."""
+
+from __future__ import annotations
+
+import datetime
+from operator import attrgetter
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from domain.policy import ItemClass
+from resolvers import family as r
+from schema.enums import CertifiedHours, Sex
+from schema.guard import sensitive
+
+if TYPE_CHECKING:
+    from schema.types.org import Classroom
+
+C = ItemClass
+_guardian_id = attrgetter("guardian.id")
+
+
+@strawberry.type(description="A food allergy, as the physician's instruction sheet states it.")
+class Allergy:
+    allergen: str = strawberry.field(description="The allergen, e.g. 卵 or 小麦.")
+    severity: str | None = strawberry.field(
+        description="complete_removal or partial (by guideline, removal is all or nothing)."
+    )
+    note: str | None = strawberry.field(description="Free-text instruction.")
+
+
+def _allergies(row: Any) -> list[Allergy]:
+    return [
+        Allergy(allergen=a["allergen"], severity=a.get("severity"), note=a.get("note"))
+        for a in row.allergies or ()
+    ]
+
+
+@strawberry.type(description="A guardian's employer (勤務先).")
+class Employment:
+    employer_name: str | None = strawberry.field(description="Employer name.")
+    address: str | None = strawberry.field(description="Employer address.")
+    phone: str | None = strawberry.field(description="Employer phone number.")
+
+
+def _employment(link: Any) -> Employment | None:
+    g = link.guardian
+    if not (g.employer_name or g.employer_address or g.employer_phone):
+        return None
+    return Employment(
+        employer_name=g.employer_name, address=g.employer_address, phone=g.employer_phone
+    )
+
+
+@strawberry.type(description="A child enrolled at a facility.")
+class Child:
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    display_name: str | None = sensitive(
+        C.CHILD_DISPLAY, "display_name", entity="child", description="Family and given name."
+    )
+    family_name: str | None = sensitive(
+        C.CHILD_IDENTITY, "family_name", entity="child", description="Family name (姓)."
+    )
+    given_name: str | None = sensitive(
+        C.CHILD_IDENTITY, "given_name", entity="child", description="Given name (名)."
+    )
+    family_name_kana: str | None = sensitive(
+        C.CHILD_IDENTITY,
+        "family_name_kana",
+        entity="child",
+        description="Kana reading of the family name.",
+    )
+    given_name_kana: str | None = sensitive(
+        C.CHILD_IDENTITY,
+        "given_name_kana",
+        entity="child",
+        description="Kana reading of the given name.",
+    )
+    sex: Sex | None = sensitive(C.CHILD_IDENTITY, "sex", entity="child", description="Sex.")
+    date_of_birth: datetime.date | None = sensitive(
+        C.CHILD_IDENTITY, "date_of_birth", entity="child", description="Date of birth."
+    )
+    nationality: str | None = sensitive(
+        C.CHILD_IDENTITY, "nationality", entity="child", description="Nationality."
+    )
+    certified_hours: CertifiedHours | None = sensitive(
+        C.CHILD_IDENTITY,
+        "certified_hours",
+        entity="child",
+        description="Certified care hours: standard (11 h) or short (8 h).",
+    )
+    classroom: Annotated[Classroom, strawberry.lazy("schema.types.org")] | None = sensitive(
+        C.CHILD_DISPLAY,
+        resolver=r.classroom_of_child,
+        entity="child",
+        description="Current classroom.",
+    )
+    health_status: str | None = sensitive(
+        C.CHILD_SPECIAL_CARE,
+        "health_status",
+        entity="child",
+        description="Health status (健康状態).",
+    )
+    growth_status: str | None = sensitive(
+        C.CHILD_SPECIAL_CARE,
+        "growth_status",
+        entity="child",
+        description="Growth status (発育状況).",
+    )
+    care_notes: str | None = sensitive(
+        C.CHILD_SPECIAL_CARE,
+        "care_notes",
+        entity="child",
+        description="Childcare status notes (保育状況).",
+    )
+    family_doctor: str | None = sensitive(
+        C.CHILD_SPECIAL_CARE,
+        "family_doctor",
+        entity="child",
+        description="Family doctor (かかりつけ医療機関).",
+    )
+    allergies: list[Allergy] | None = sensitive(
+        C.CHILD_SPECIAL_CARE, _allergies, entity="child", description="Allergies; empty when none."
+    )
+    guardians: list[Guardian] = strawberry.field(
+        resolver=r.guardians_of_child, description="The child's guardians, primary contact first."
+    )
+    household_members: list[HouseholdMember] | None = sensitive(
+        C.HOUSEHOLD,
+        resolver=r.household_of_child,
+        entity="child",
+        description="People living with the child (同居家族).",
+    )
+    pickup_persons: list[PickupPerson] | None = sensitive(
+        C.PICKUP_PERSON,
+        resolver=r.pickup_persons_of_child,
+        entity="child",
+        description="Authorised pick-up persons other than guardians.",
+    )
+
+
+@strawberry.type(
+    description="A guardian (保護者); relationship fields are set when reached from a child."
+)
+class Guardian:
+    id: strawberry.ID = strawberry.field(resolver=r.guardian_link_id, description="Opaque id.")
+    family_name: str | None = sensitive(
+        C.GUARDIAN_NAME,
+        "guardian.family_name",
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Family name.",
+    )
+    given_name: str | None = sensitive(
+        C.GUARDIAN_NAME,
+        "guardian.given_name",
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Given name.",
+    )
+    family_name_kana: str | None = sensitive(
+        C.GUARDIAN_NAME,
+        "guardian.family_name_kana",
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Kana reading of the family name.",
+    )
+    given_name_kana: str | None = sensitive(
+        C.GUARDIAN_NAME,
+        "guardian.given_name_kana",
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Kana reading of the given name.",
+    )
+    relationship: str | None = sensitive(
+        C.GUARDIAN_NAME,
+        lambda g: g.link.relationship if g.link else None,
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Relationship to the child (父, 母, 祖母 …).",
+    )
+    is_primary_contact: bool | None = sensitive(
+        C.GUARDIAN_NAME,
+        lambda g: g.link.is_primary_contact if g.link else None,
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Whether the facility calls them first.",
+    )
+    may_pick_up: bool | None = sensitive(
+        C.GUARDIAN_NAME,
+        lambda g: g.link.may_pick_up if g.link else None,
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Whether they may pick the child up.",
+    )
+    pickup_restricted: bool | None = sensitive(
+        C.PICKUP_RESTRICTION,
+        lambda g: g.link.pickup_restricted if g.link else None,
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Staff only: pick-up by this person must be refused.",
+    )
+    pickup_restriction_reason: str | None = sensitive(
+        C.PICKUP_RESTRICTION,
+        lambda g: g.link.pickup_restriction_reason if g.link else None,
+        entity="guardian",
+        record_id=_guardian_id,
+        description="Staff only: why pick-up is restricted.",
+    )
+    date_of_birth: datetime.date | None = sensitive(
+        C.GUARDIAN_CONTACT,
+        "guardian.date_of_birth",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Date of birth.",
+    )
+    nationality: str | None = sensitive(
+        C.GUARDIAN_CONTACT,
+        "guardian.nationality",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Nationality.",
+    )
+    home_phone: str | None = sensitive(
+        C.GUARDIAN_CONTACT,
+        "guardian.home_phone",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Home phone.",
+    )
+    mobile_phone: str | None = sensitive(
+        C.GUARDIAN_CONTACT,
+        "guardian.mobile_phone",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Mobile phone.",
+    )
+    fax: str | None = sensitive(
+        C.GUARDIAN_CONTACT,
+        "guardian.fax",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Fax.",
+    )
+    address: str | None = sensitive(
+        C.GUARDIAN_EMPLOYMENT,
+        "guardian.address",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Home address.",
+    )
+    employment: Employment | None = sensitive(
+        C.GUARDIAN_EMPLOYMENT,
+        _employment,
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Employer (勤務先).",
+    )
+    family_situation: str | None = sensitive(
+        C.GUARDIAN_SPECIAL_CARE,
+        "guardian.family_situation",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Family situation (家庭状況).",
+    )
+    illness: str | None = sensitive(
+        C.GUARDIAN_SPECIAL_CARE,
+        "guardian.illness",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Illness (疾病).",
+    )
+    disability: str | None = sensitive(
+        C.GUARDIAN_SPECIAL_CARE,
+        "guardian.disability",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Disability (障害).",
+    )
+    residence_situation: str | None = sensitive(
+        C.GUARDIAN_SPECIAL_CARE,
+        "guardian.residence_situation",
+        entity="guardian",
+        record_id=_guardian_id,
+        is_own=r.is_own_guardian_record,
+        description="Residence situation (居住状況).",
+    )
+    children: list[Child] = strawberry.field(
+        resolver=r.children_of_guardian,
+        description="Children of this guardian the viewer may reach.",
+    )
+
+
+@strawberry.type(
+    description="A household member (同居家族); visible only with special-care access."
+)
+class HouseholdMember:
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    name: str = strawberry.field(description="Full name.")
+    relationship: str = strawberry.field(description="Relationship to the child.")
+    sex: str | None = strawberry.field(description="Sex.")
+    date_of_birth: datetime.date | None = strawberry.field(description="Date of birth.")
+
+
+@strawberry.type(description="An authorised pick-up person who is not a guardian.")
+class PickupPerson:
+    id: strawberry.ID = strawberry.field(description="Opaque id.")
+    name: str = strawberry.field(description="Full name.")
+    name_kana: str = strawberry.field(description="Kana reading.")
+    relationship: str = strawberry.field(description="Relationship to the child.")
+    phone: str | None = strawberry.field(description="Phone number.")
