@@ -8,6 +8,7 @@ from persistence.models.accounts import (
 )
 from persistence.models.audit import AuditEntryRow
 from persistence.models.base import Base
+from persistence.models.events import StreamEventRow, StreamHeadRow
 from persistence.models.family import (
     ChildRow,
     EnrolmentRow,
@@ -33,5 +34,7 @@ __all__ = [
     "LoginThrottleRow",
     "PickupPersonRow",
     "RefreshTokenRow",
+    "StreamEventRow",
+    "StreamHeadRow",
     "WardRow",
 ]
