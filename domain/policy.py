@@ -10,7 +10,7 @@ this table; nothing else decides who sees what.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from domain.roles import Actor, Role
@@ -92,6 +92,26 @@ _RECORD_EDITORS: Final = frozenset({Role.WARD_ADMIN, Role.DIRECTOR, Role.CLERK})
 def can_edit_family_records(actor: Actor) -> bool:
     """Create or update children, guardians, household members, pick-up persons."""
     return actor.role in _RECORD_EDITORS
+
+
+# Writes follow reads: writing an item class takes reading it plus being a record
+# editor, so the matrix above decides writes too. The one exception: nurses keep
+# the children's health records (健康状態, アレルギー …) without editing anything else.
+_WRITES_WITHOUT_EDITING: Final[Mapping[Role, frozenset[ItemClass]]] = {
+    Role.NURSE: frozenset({ItemClass.CHILD_SPECIAL_CARE}),
+}
+
+
+def can_write(actor: Actor, item_class: ItemClass) -> bool:
+    """Set, change or clear an item of ``item_class`` on an in-scope record."""
+    if item_class in _WRITES_WITHOUT_EDITING.get(actor.role, frozenset()):
+        return True
+    return can_edit_family_records(actor) and can_read(actor, item_class)
+
+
+def unwritable(actor: Actor, item_classes: Iterable[ItemClass]) -> list[ItemClass]:
+    """The classes among ``item_classes`` that ``actor`` may not write, in a stable order."""
+    return sorted({c for c in item_classes if not can_write(actor, c)}, key=_COLUMNS.index)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import InvalidInput
@@ -12,6 +15,10 @@ _KANA = re.compile(r"^[\u3041-\u3096\u30A1-\u30FA\u30FC\u30FB\u3000 ]+$")
 _PHONE = re.compile(r"^(0\d{1,4}-?\d{1,4}-?\d{3,4}|\+[1-9]\d{7,14})$")
 MAX_TEXT = 200
 MAX_NOTE = 2000
+MAX_NAME = 100
+MAX_ADDRESS = 300
+MAX_RELATIONSHIP = 50
+MAX_ALLERGIES = 30
 OLDEST_CHILD_YEARS = 7
 OLDEST_ADULT_YEARS = 120
 
@@ -62,6 +69,46 @@ def adult_birth_date(value: date, *, today: date, field: str = "dateOfBirth") ->
     if today.year - value.year > OLDEST_ADULT_YEARS:
         raise InvalidInput(f"{field} is too far in the past", field=field)
     return value
+
+
+def person_birth_date(value: date, *, today: date, field: str = "dateOfBirth") -> date:
+    """Anyone in a household: a newborn sibling as much as a great-grandparent."""
+    if value > today:
+        raise InvalidInput(f"{field} cannot be in the future", field=field)
+    if today.year - value.year > OLDEST_ADULT_YEARS:
+        raise InvalidInput(f"{field} is too far in the past", field=field)
+    return value
+
+
+class AllergySeverity(enum.StrEnum):
+    """How a food is handled. By the 2019 guideline removal is all or nothing;
+    PARTIAL stays for records kept under older instruction sheets."""
+
+    COMPLETE_REMOVAL = "complete_removal"
+    PARTIAL = "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class AllergyEntry:
+    allergen: str
+    severity: AllergySeverity
+    note: str | None = None
+
+
+def allergy_list(
+    entries: Sequence[AllergyEntry], *, field: str = "allergies"
+) -> list[dict[str, str | None]]:
+    """Allergies as stored: one entry per allergen, each with its handling and a note."""
+    if len(entries) > MAX_ALLERGIES:
+        raise InvalidInput(f"{field} holds at most {MAX_ALLERGIES} entries", field=field)
+    stored: list[dict[str, str | None]] = []
+    for entry in entries:
+        allergen = require_text(entry.allergen, field=field, max_length=MAX_NAME)
+        if any(s["allergen"] == allergen for s in stored):
+            raise InvalidInput(f"{field} lists {allergen} twice", field=field)
+        note = optional_text(entry.note, field=field, max_length=MAX_TEXT)
+        stored.append({"allergen": allergen, "severity": entry.severity.value, "note": note})
+    return stored
 
 
 def fiscal_year_of(day: date) -> int:
