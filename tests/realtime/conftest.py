@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shutil
 import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,6 +31,7 @@ class RedisServer:
             *("--save", "", "--appendonly", "no", "--daemonize", "no"),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         async with asyncio.timeout(5):
             while not await self._accepts_connections():
@@ -65,6 +68,17 @@ class RedisServer:
         finally:
             writer.close()
             await writer.wait_closed()
+
+
+# Looked up in the parent, so the forked child only makes the call.
+_prctl = ctypes.CDLL(None).prctl if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child: if pytest is killed before teardown, take redis-server with it."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 async def _started_server() -> RedisServer:
