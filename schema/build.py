@@ -21,11 +21,12 @@ from schema.extensions import (
     IntrospectionOnlyForAdminsInProduction,
     MaskUnexpectedErrors,
 )
+from schema.records_mutations import RecordsMutation
 from schema.root import AuthMutation, RecordsQuery
 
 # Each capability contributes its own root classes; add yours here.
 QUERIES: tuple[type, ...] = (RecordsQuery,)
-MUTATIONS: tuple[type, ...] = (AuthMutation,)
+MUTATIONS: tuple[type, ...] = (AuthMutation, RecordsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
