@@ -92,10 +92,12 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"database": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, fast_path: bool = True
+) -> Starlette:
     settings = settings or get_settings()
     graphql = HoikuGraphQL(
-        build_schema(),
+        build_schema(fast_path=fast_path),
         graphql_ide=None if settings.is_production else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         allow_queries_via_get=True,

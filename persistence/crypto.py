@@ -85,3 +85,20 @@ class EncryptedJSON(TypeDecorator[Any]):
         if value is None:
             return None
         return json.loads(keyring().decrypt(bytes(value)))
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A string stored as AES-GCM ciphertext: UTF-8, no JSON round trip on the hot path."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return keyring().encrypt(value.encode())
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return keyring().decrypt(bytes(value)).decode()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -20,7 +20,9 @@ from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
     MaskUnexpectedErrors,
+    ParserCacheReportingSyntaxErrors,
 )
+from schema.fastpath import FastQueryExecution
 from schema.records_mutations import RecordsMutation
 from schema.root import AuthMutation, RecordsQuery
 
@@ -34,6 +36,10 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_DEPTH, None),
+    max_aliases_rule(MAX_ALIASES),
+]
 
 
 class HoikuSchema(strawberry.Schema):
@@ -46,7 +52,9 @@ class HoikuSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, fast_path: bool = True) -> strawberry.Schema:
+    """The schema; ``fast_path=False`` keeps graphql-core's executor for every query."""
+    fast = [FastQueryExecution] if fast_path else []
     return HoikuSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
@@ -55,11 +63,13 @@ def build_schema() -> strawberry.Schema:
             MaskUnexpectedErrors,
             IntrospectionOnlyForAdminsInProduction,
             FlushAuditReads,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            *fast,
+            # The same rule classes every request, so ValidationCache can hit:
+            # strawberry's QueryDepthLimiter would mint a new class per request.
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # Both caches live at module level, shared by every request.
-            lambda: ParserCache(maxsize=256),
+            lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],
     )

@@ -5,12 +5,18 @@ None of these hooks into per-field resolution: they run once per operation.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import GraphQLError
-from graphql.language import FieldNode, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
+from graphql.language import (
+    DocumentNode,
+    ExecutableDefinitionNode,
+    FieldNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types import ExecutionResult
 
 from domain.errors import DomainError
@@ -26,7 +32,7 @@ _INTERNAL = "Internal server error"
 def coded(error: GraphQLError) -> GraphQLError:
     """Give every error a stable code; hide anything that is not ours."""
     original = error.original_error
-    if original is None:
+    if original is None or _about_the_request(error):
         if not (error.extensions or {}).get("code"):
             error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
         return error
@@ -41,6 +47,36 @@ def coded(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
+
+
+def _about_the_request(error: GraphQLError) -> bool:
+    """graphql-core's own words about the request, before any resolver ran.
+
+    A variable of the wrong type arrives as a pathless error wrapping the
+    scalar's GraphQLError; it is the client's mistake, not an incident. Errors
+    with a path come from execution, where a wrapped GraphQLError may quote
+    server-side values, so those stay masked.
+    """
+    return error.path is None and isinstance(error.original_error, GraphQLError)
+
+
+class ParserCacheReportingSyntaxErrors(ParserCache):
+    """strawberry's ParserCache, minus its habit of hiding syntax errors from our hooks.
+
+    ParserCache parses while its hook is being entered, outside the ``try`` in
+    which strawberry turns a syntax error into an answer; the error then skips
+    every ``on_operation`` hook, MaskUnexpectedErrors included, and reaches the
+    client without a code. On a syntax error we leave the document unset, and
+    strawberry parses again inside its ``try`` (failed parses are not cached anyway).
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 class MaskUnexpectedErrors(SchemaExtension):
@@ -79,13 +115,28 @@ class IntrospectionOnlyForAdminsInProduction(SchemaExtension):
         yield
 
 
-def _asks_for_introspection(document) -> bool:  # type: ignore[no-untyped-def]
+_INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+
+def _asks_for_introspection(document: DocumentNode | None) -> bool:
+    """Whether any operation or fragment of the document selects ``__schema``/``__type``.
+
+    Fragments count: ``{ ...F } fragment F on Query { __schema { … } }`` introspects too.
+    """
     if document is None:
         return False
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            for selection in definition.selection_set.selections:
-                name = selection.name.value if isinstance(selection, FieldNode) else ""
-                if name.startswith("__") and name != "__typename":
-                    return True
-    return False
+    return any(
+        _introspects(definition.selection_set)
+        for definition in document.definitions
+        if isinstance(definition, ExecutableDefinitionNode)
+    )
+
+
+def _introspects(selection_set: SelectionSetNode | None) -> bool:
+    if selection_set is None:
+        return False
+    return any(
+        (isinstance(s, FieldNode) and s.name.value in _INTROSPECTION_FIELDS)
+        or _introspects(getattr(s, "selection_set", None))
+        for s in selection_set.selections
+    )

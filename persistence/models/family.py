@@ -1,6 +1,6 @@
 """Children, guardians and the people around them.
 
-Special-care items (要配慮個人情報) are ``EncryptedJSON`` columns: the database
+Special-care items (要配慮個人情報) are ``EncryptedText`` / ``EncryptedJSON`` columns: the database
 holds only ciphertext, and the key never reaches it.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.crypto import EncryptedJSON
+from persistence.crypto import EncryptedJSON, EncryptedText
 from persistence.models.base import Base, created_at, uuid_pk
 
 
@@ -35,10 +35,10 @@ class ChildRow(Base):
     date_of_birth: Mapped[date] = mapped_column(Date)
     nationality: Mapped[str | None] = mapped_column(String(100))
     certified_hours: Mapped[str] = mapped_column(String(16), default="standard")
-    health_status: Mapped[str | None] = mapped_column(EncryptedJSON)
-    growth_status: Mapped[str | None] = mapped_column(EncryptedJSON)
-    care_notes: Mapped[str | None] = mapped_column(EncryptedJSON)
-    family_doctor: Mapped[str | None] = mapped_column(EncryptedJSON)
+    health_status: Mapped[str | None] = mapped_column(EncryptedText)
+    growth_status: Mapped[str | None] = mapped_column(EncryptedText)
+    care_notes: Mapped[str | None] = mapped_column(EncryptedText)
+    family_doctor: Mapped[str | None] = mapped_column(EncryptedText)
     allergies: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON)
     created_at = created_at()
 
@@ -76,10 +76,10 @@ class GuardianRow(Base):
     employer_name: Mapped[str | None] = mapped_column(String(200))
     employer_address: Mapped[str | None] = mapped_column(String(300))
     employer_phone: Mapped[str | None] = mapped_column(String(32))
-    family_situation: Mapped[str | None] = mapped_column(EncryptedJSON)
-    illness: Mapped[str | None] = mapped_column(EncryptedJSON)
-    disability: Mapped[str | None] = mapped_column(EncryptedJSON)
-    residence_situation: Mapped[str | None] = mapped_column(EncryptedJSON)
+    family_situation: Mapped[str | None] = mapped_column(EncryptedText)
+    illness: Mapped[str | None] = mapped_column(EncryptedText)
+    disability: Mapped[str | None] = mapped_column(EncryptedText)
+    residence_situation: Mapped[str | None] = mapped_column(EncryptedText)
     created_at = created_at()
 
 
@@ -99,7 +99,7 @@ class GuardianshipRow(Base):
     may_pick_up: Mapped[bool] = mapped_column(Boolean, default=True)
     pickup_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Why pick-up is restricted (a court order, say): reveals family circumstances.
-    pickup_restriction_reason: Mapped[str | None] = mapped_column(EncryptedJSON)
+    pickup_restriction_reason: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class HouseholdMemberRow(Base):
