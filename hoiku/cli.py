@@ -134,6 +134,62 @@ def serve(host: str | None, port: int | None, workers: int | None, no_seed: bool
     )
 
 
+def _import_csv_help() -> str:
+    from persistence.roster.csv_format import columns_help
+
+    columns = "\n".join(f"  {line}" for line in columns_help().splitlines())
+    return (
+        "Import the ward's roster CSV into one facility for this fiscal year.\n\n"
+        "The file may be UTF-8 (with or without BOM), Shift_JIS as Excel saves it, or "
+        "Excel's UTF-16 text; the encoding is detected. One row per child and guardian: "
+        "a child with two guardians takes two rows with the same child columns; siblings "
+        "share a guardian whose カナ and 携帯電話 (or 住所) match. The class comes from "
+        "クラス, else 年齢, else the date of birth. Children already at the facility "
+        "(same 児童カナ and 生年月日) are skipped, so importing a file twice adds nothing. "
+        "Every row is checked first: on any problem each one is listed with its row "
+        "number (the header is row 1) and nothing is written.\n\n"
+        "\b\nColumns (header names; unknown columns are ignored):\n" + columns
+    )
+
+
+@main.command(name="import-csv", help=_import_csv_help())
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--facility", "facility_code", required=True, help="Facility code, e.g. F01.")
+@click.option("--check", "dry_run", is_flag=True, help="Check everything, write nothing.")
+def import_csv(path: Path, facility_code: str, dry_run: bool) -> None:
+    from hoiku.roster_import import import_roster_file
+    from persistence.roster.errors import RosterInvalid
+
+    settings = get_settings()
+    url = database_url(settings)
+    try:
+        outcome = run_async(
+            lambda: import_roster_file(
+                settings,
+                url,
+                path,
+                facility_code=facility_code,
+                show_progress=True,
+                dry_run=dry_run,
+            )
+        )
+    except RosterInvalid as invalid:
+        for error in invalid.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(invalid.errors)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    report = outcome.report
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(
+        f"{verb} into {report.facility_code} ({report.fiscal_year}年度) from {outcome.rows} rows "
+        f"({outcome.encoding}): {report.children_created} children, "
+        f"{report.guardians_created} new guardians ({report.guardians_reused} already known); "
+        f"{report.children_already_present} children were already there."
+    )
+    if outcome.ignored_columns:
+        click.echo(f"Ignored columns: {', '.join(outcome.ignored_columns)}", err=True)
+
+
 @main.command(name="print-schema", help="Print the GraphQL SDL (what schema/schema.graphql holds).")
 def print_schema() -> None:
     from schema.build import build_schema, printed_sdl
