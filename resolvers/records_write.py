@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,9 @@ from resolvers.records_fields import (
     require_writable,
     touched,
 )
+
+if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
+    from schema.types.records_inputs import CreateChildInput, UpdateChildInput
 
 # Japan keeps no daylight saving time: a fixed offset is the ward's calendar.
 WARD_TIME = timezone(timedelta(hours=9), "JST")
@@ -59,7 +62,7 @@ def optional_id(value: Any, *, field: str) -> uuid.UUID | None:
     return parse_id(value.value, field=field)
 
 
-async def create_child(info: strawberry.Info, input: Any) -> ChildWritten:
+async def create_child(info: strawberry.Info, input: CreateChildInput) -> ChildWritten:
     actor: Actor = info.context.actor
     classroom_id = parse_id(input.classroom_id, field="classroomId")
     item_classes = touched(input, CHILD_FIELDS) | {ItemClass.CHILD_DISPLAY}
@@ -77,7 +80,7 @@ async def create_child(info: strawberry.Info, input: Any) -> ChildWritten:
     return ChildWritten(child)
 
 
-async def update_child(info: strawberry.Info, input: Any) -> ChildWritten:
+async def update_child(info: strawberry.Info, input: UpdateChildInput) -> ChildWritten:
     actor: Actor = info.context.actor
     child_id = parse_id(input.id)
     classroom_id = optional_id(input.classroom_id, field="classroomId")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -23,6 +23,9 @@ from resolvers.records_fields import (
 )
 from resolvers.records_write import ward_today
 from resolvers.records_write_family import child_in_scope
+
+if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
+    from schema.types.records_inputs import AddHouseholdMemberInput, AddPickupPersonInput
 
 C = ItemClass
 
@@ -45,7 +48,9 @@ class Removed:
     child: ChildRow
 
 
-async def add_household_member(info: strawberry.Info, input: Any) -> HouseholdMemberWritten:
+async def add_household_member(
+    info: strawberry.Info, input: AddHouseholdMemberInput
+) -> HouseholdMemberWritten:
     actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     require_writable(actor, {C.HOUSEHOLD})
@@ -79,7 +84,9 @@ async def remove_household_member(info: strawberry.Info, id: strawberry.ID) -> R
     return Removed(strawberry.ID(str(member_id)), child)
 
 
-async def add_pickup_person(info: strawberry.Info, input: Any) -> PickupPersonWritten:
+async def add_pickup_person(
+    info: strawberry.Info, input: AddPickupPersonInput
+) -> PickupPersonWritten:
     actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     require_writable(actor, {C.PICKUP_PERSON})

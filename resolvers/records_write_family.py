@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,14 @@ from resolvers.records_fields import (
 )
 from resolvers.records_write import apply, ward_today
 
+if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
+    from schema.types.records_inputs import (
+        CreateGuardianInput,
+        LinkGuardianInput,
+        UnlinkGuardianInput,
+        UpdateGuardianInput,
+    )
+
 C = ItemClass
 
 
@@ -54,7 +62,7 @@ async def child_in_scope(session: AsyncSession, actor: Actor, child_id: uuid.UUI
     return child
 
 
-async def create_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
+async def create_guardian(info: strawberry.Info, input: CreateGuardianInput) -> GuardianWritten:
     actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     item_classes = touched(input, GUARDIAN_FIELDS) | touched(input, LINK_FIELDS)
@@ -72,7 +80,7 @@ async def create_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
     return GuardianWritten(GuardianLink(guardian, link), child)
 
 
-async def update_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
+async def update_guardian(info: strawberry.Info, input: UpdateGuardianInput) -> GuardianWritten:
     actor: Actor = info.context.actor
     guardian_id = parse_id(input.id)
     item_classes = touched(input, GUARDIAN_FIELDS)
@@ -90,7 +98,7 @@ async def update_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
     return GuardianWritten(GuardianLink(guardian, None))
 
 
-async def link_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
+async def link_guardian(info: strawberry.Info, input: LinkGuardianInput) -> GuardianWritten:
     actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     guardian_id = parse_id(input.guardian_id, field="guardianId")
@@ -117,7 +125,7 @@ async def link_guardian(info: strawberry.Info, input: Any) -> GuardianWritten:
     return GuardianWritten(GuardianLink(guardian, link), child)
 
 
-async def unlink_guardian(info: strawberry.Info, input: Any) -> LinkRemoved:
+async def unlink_guardian(info: strawberry.Info, input: UnlinkGuardianInput) -> LinkRemoved:
     actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     guardian_id = parse_id(input.guardian_id, field="guardianId")
