@@ -6,9 +6,10 @@ places are grouped into families. Siblings sit in classes at least two ages
 apart, so their dates of birth are at least a year apart.
 
 Why siblings are rarer than in a real nursery: PRODUCT.md fixes 2,524 children and
-about 5,000 guardians. With two guardians for most families, guardians ≈ 1.95 ×
-families, so families must be ≈ 2,400 and a family brings ≈ 1.07 children on
-average; ~15% of families with two children would give only ≈ 4,300 guardians.
+about 5,000 guardians. With two guardians for most families, guardians ≈ 1.96 ×
+families, so families must be ≈ 2,350+ and a family brings ≈ 1.07 children on
+average; ~15% of families with two children (and a few with three) would leave
+only ≈ 4,200 guardians. These rates give ≈ 4,650.
 """
 
 from __future__ import annotations
