@@ -48,10 +48,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    base_url: str
+    pid: int
+
+
 @contextlib.contextmanager
 def running_server(
     database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
+) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -85,7 +98,7 @@ def running_server(
             time.sleep(0.2)
         else:
             raise RuntimeError("server did not become ready")
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -11,13 +11,14 @@ SQL statement through asyncpg from 10 concurrent tasks, and prints both.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 
 import asyncpg
 import httpx
 
-from bench.harness import machine, running_server, save, scratch_database, wrk_post
+from bench.harness import cpu_seconds, machine, running_server, save, scratch_database, wrk_post
 from hoiku.settings import DEFAULT_DATA_KEY
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
@@ -83,7 +84,8 @@ async def main() -> None:
         world = await build_world(make_sessionmaker(engine), per_room=CHILDREN)
         await engine.dispose()
         classroom_id = str(world.room_a.id)
-        with running_server(url) as base:
+        with running_server(url) as server:
+            base = server.base_url
             async with httpx.AsyncClient(base_url=base) as http:
                 login = await http.post(
                     "/graphql",
@@ -101,15 +103,15 @@ async def main() -> None:
                 assert not payload.get("errors"), payload["errors"][:2]
                 assert len(payload["data"]["classroom"]["children"]) == CHILDREN
             headers = {"Authorization": f"Bearer {token}"}
-            wrk_post(
-                f"{base}/graphql", body, headers, connections=CONNECTIONS, seconds=3
-            )  # warm-up
-            graphql = wrk_post(
-                f"{base}/graphql", body, headers, connections=CONNECTIONS, seconds=SECONDS
-            )
-        floor = await raw_floor(url.replace("postgresql+asyncpg", "postgresql"), classroom_id)
+            target = f"{base}/graphql"
+            wrk_post(target, body, headers, connections=CONNECTIONS, seconds=3)  # warm-up
+            cpu_before = cpu_seconds(server.pid)
+            graphql = wrk_post(target, body, headers, connections=CONNECTIONS, seconds=SECONDS)
+            cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / graphql.requests
+        floor = await raw_floor(url, classroom_id)
     result = {
         "machine": machine(),
+        "load_average_at_end": os.getloadavg(),
         "children": CHILDREN,
         "connections": CONNECTIONS,
         "graphql": {
@@ -117,6 +119,10 @@ async def main() -> None:
             "p50_ms": graphql.p50_ms,
             "p99_ms": graphql.p99_ms,
             "non_2xx": graphql.non_2xx,
+            # Load-independent: the server's own CPU per request, and what one
+            # fully available core would therefore serve.
+            "server_cpu_ms_per_request": cpu_ms,
+            "per_second_per_free_core": 1000 / cpu_ms,
         },
         "raw_asyncpg": floor,
         "ratio_graphql_to_raw": graphql.requests_per_second / floor["per_second"],
@@ -126,6 +132,7 @@ async def main() -> None:
         f"GraphQL roster: {graphql.requests_per_second:.0f} req/s, p50 {graphql.p50_ms:.1f} ms, "
         f"p99 {graphql.p99_ms:.1f} ms (non-2xx {graphql.non_2xx})"
     )
+    print(f"server CPU per request: {cpu_ms:.2f} ms (= {1000 / cpu_ms:.0f} req/s per free core)")
     print(
         f"raw asyncpg:    {floor['per_second']:.0f} q/s, p50 {floor['p50_ms']:.2f} ms, "
         f"p99 {floor['p99_ms']:.2f} ms"

@@ -23,7 +23,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout, and a broken
+        # connection is invalidated on its first error anyway.
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "hoiku"}},
     )
 

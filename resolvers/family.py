@@ -86,3 +86,7 @@ def is_own_guardian_record(actor: Any, root: GuardianLink) -> bool:
 
 def guardian_link_id(root: GuardianLink) -> strawberry.ID:
     return strawberry.ID(str(root.guardian.id))
+
+
+def display_name(child: Any) -> str:
+    return f"{child.family_name} {child.given_name}"

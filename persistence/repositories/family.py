@@ -2,6 +2,11 @@
 
 Every function takes the actor and applies its row scope in SQL, so a loader
 can never hand out a record the actor may not reach.
+
+Reads return read-only Core rows (attribute access like the ORM rows, special-
+care columns decrypted by the same column types) rather than ORM instances:
+hydrating identity-mapped instances was most of a class roster's CPU time.
+Code that changes records loads ORM rows itself (see ``family_write``).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,48 +36,53 @@ _NO_FAMILY_ACCESS = (Role.KIOSK, Role.REPORTER)
 _CHILD_ORDER = (ChildRow.family_name_kana, ChildRow.given_name_kana, ChildRow.id)
 
 
+CHILD = ChildRow.__table__
+GUARDIAN = GuardianRow.__table__
+GUARDIANSHIP = GuardianshipRow.__table__
+CLASSROOM = ClassroomRow.__table__
+FACILITY = FacilityRow.__table__
+
+
 @dataclass(frozen=True, slots=True)
 class GuardianLink:
     """A guardian as reached from one child: the row plus that child's guardianship."""
 
-    guardian: GuardianRow
-    link: GuardianshipRow | None
+    guardian: Any  # GuardianRow or a read row with its columns
+    link: Any | None  # GuardianshipRow or a read row with its columns
 
 
 async def children_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[ChildRow | None]:
-    rows = await session.scalars(select(ChildRow).where(ChildRow.id.in_(ids), child_scope(actor)))
+) -> list[Any | None]:
+    rows = await session.execute(select(CHILD).where(ChildRow.id.in_(ids), child_scope(actor)))
     return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def children_by_classroom_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[list[ChildRow]]:
+) -> list[list[Any]]:
     query = (
-        select(ChildRow)
+        select(CHILD)
         .where(ChildRow.classroom_id.in_(ids), child_scope(actor))
         .order_by(*_CHILD_ORDER)
     )
-    return many_per_key(ids, await session.scalars(query), _classroom_of)
+    return many_per_key(ids, await session.execute(query), _classroom_of)
 
 
-def _classroom_of(child: ChildRow) -> uuid.UUID:
+def _classroom_of(child: Any) -> uuid.UUID:
     return child.classroom_id  # type: ignore[return-value]  # filtered on non-null ids
 
 
 async def children_by_guardian_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[list[ChildRow]]:
+) -> list[list[Any]]:
     query = (
-        select(GuardianshipRow.guardian_id, ChildRow)
-        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
+        select(GuardianshipRow.guardian_id.label("via_guardian_id"), CHILD)
+        .join(CHILD, ChildRow.id == GuardianshipRow.child_id)
         .where(GuardianshipRow.guardian_id.in_(ids), child_scope(actor))
         .order_by(*_CHILD_ORDER)
     )
-    rows = (await session.execute(query)).all()
-    grouped = many_per_key(ids, rows, lambda r: r[0])
-    return [[child for _, child in group] for group in grouped]
+    return many_per_key(ids, await session.execute(query), lambda r: r.via_guardian_id)
 
 
 async def guardians_by_child_ids(
@@ -80,22 +91,22 @@ async def guardians_by_child_ids(
     """Guardians of children the actor already reached (so they are in scope too)."""
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
+    # The two tables share no column name, so one row carries guardian and link.
     query = (
-        select(GuardianshipRow, GuardianRow)
-        .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
+        select(GUARDIANSHIP, GUARDIAN)
+        .join(GUARDIAN, GuardianRow.id == GuardianshipRow.guardian_id)
         .where(GuardianshipRow.child_id.in_(ids))
         .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
     )
-    rows = (await session.execute(query)).all()
-    grouped = many_per_key(ids, rows, lambda r: r[0].child_id)
-    return [[GuardianLink(guardian, link) for link, guardian in group] for group in grouped]
+    grouped = many_per_key(ids, await session.execute(query), lambda r: r.child_id)
+    return [[GuardianLink(row, row) for row in group] for group in grouped]
 
 
 async def guardians_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[GuardianRow | None]:
-    query = select(GuardianRow).where(GuardianRow.id.in_(ids), guardian_scope(actor))
-    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+) -> list[Any | None]:
+    query = select(GUARDIAN).where(GuardianRow.id.in_(ids), guardian_scope(actor))
+    return one_per_key(ids, await session.execute(query), lambda r: r.id)
 
 
 async def household_by_child_ids(
@@ -118,9 +129,9 @@ async def pickup_persons_by_child_ids(
 
 async def classrooms_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[ClassroomRow | None]:
-    query = select(ClassroomRow).where(ClassroomRow.id.in_(ids), classroom_scope(actor))
-    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+) -> list[Any | None]:
+    query = select(CLASSROOM).where(ClassroomRow.id.in_(ids), classroom_scope(actor))
+    return one_per_key(ids, await session.execute(query), lambda r: r.id)
 
 
 async def classrooms_by_facility_ids(
@@ -136,9 +147,9 @@ async def classrooms_by_facility_ids(
 
 async def facilities_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[FacilityRow | None]:
-    query = select(FacilityRow).where(FacilityRow.id.in_(ids), facility_scope(actor))
-    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+) -> list[Any | None]:
+    query = select(FACILITY).where(FacilityRow.id.in_(ids), facility_scope(actor))
+    return one_per_key(ids, await session.execute(query), lambda r: r.id)
 
 
 async def children_page(

@@ -56,7 +56,7 @@ def _employment(link: Any) -> Employment | None:
 class Child:
     id: strawberry.ID = strawberry.field(description="Opaque id.")
     display_name: str | None = sensitive(
-        C.CHILD_DISPLAY, "display_name", entity="child", description="Family and given name."
+        C.CHILD_DISPLAY, r.display_name, entity="child", description="Family and given name."
     )
     family_name: str | None = sensitive(
         C.CHILD_IDENTITY, "family_name", entity="child", description="Family name (姓)."
