@@ -45,3 +45,9 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+
+class PickupRefused(DomainError):
+    """A pick-up the records do not allow; the reason is never given to the presenter."""
+
+    code = "PICKUP_REFUSED"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
 from persistence.repositories import family
+from resolvers.attendance_loaders import AttendanceLoaders
 
 T = TypeVar("T")
 BatchQuery = Callable[[AsyncSession, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
@@ -34,6 +36,11 @@ class Loaders:
         self.classroom_by_id = self._loader(family.classrooms_by_ids)
         self.classrooms_by_facility = self._loader(family.classrooms_by_facility_ids)
         self.facility_by_id = self._loader(family.facilities_by_ids)
+
+    @cached_property
+    def attendance(self) -> AttendanceLoaders:
+        """Built on first use: most requests never touch attendance."""
+        return AttendanceLoaders(self._sessions, self._actor)
 
     def _loader(self, query: BatchQuery[T]) -> DataLoader[uuid.UUID, T]:
         async def load(keys: list[uuid.UUID]) -> list[T]:

@@ -16,6 +16,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.attendance_root import AttendanceMutation, AttendanceQuery
 from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
@@ -27,8 +28,8 @@ from schema.records_mutations import RecordsMutation
 from schema.root import AuthMutation, RecordsQuery
 
 # Each capability contributes its own root classes; add yours here.
-QUERIES: tuple[type, ...] = (RecordsQuery,)
-MUTATIONS: tuple[type, ...] = (AuthMutation, RecordsMutation)
+QUERIES: tuple[type, ...] = (RecordsQuery, AttendanceQuery)
+MUTATIONS: tuple[type, ...] = (AuthMutation, RecordsMutation, AttendanceMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")

@@ -6,6 +6,14 @@ from persistence.models.accounts import (
     LoginThrottleRow,
     RefreshTokenRow,
 )
+from persistence.models.attendance import (
+    AttendanceAlertRow,
+    AttendanceNoticeRow,
+    AttendanceStampRow,
+    FamilyQrTokenRow,
+    KioskPinRow,
+    StaffPresenceRow,
+)
 from persistence.models.audit import AuditEntryRow
 from persistence.models.base import Base
 from persistence.models.events import StreamEventRow, StreamHeadRow
@@ -22,18 +30,24 @@ from persistence.models.org import ClassroomRow, FacilityRow, WardRow
 __all__ = [
     "AccountClassroomRow",
     "AccountRow",
+    "AttendanceAlertRow",
+    "AttendanceNoticeRow",
+    "AttendanceStampRow",
     "AuditEntryRow",
     "Base",
     "ChildRow",
     "ClassroomRow",
     "EnrolmentRow",
     "FacilityRow",
+    "FamilyQrTokenRow",
     "GuardianRow",
     "GuardianshipRow",
     "HouseholdMemberRow",
+    "KioskPinRow",
     "LoginThrottleRow",
     "PickupPersonRow",
     "RefreshTokenRow",
+    "StaffPresenceRow",
     "StreamEventRow",
     "StreamHeadRow",
     "WardRow",

@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain.policy import ItemClass
+from resolvers import attendance_fields
 from resolvers import family as r
 from schema.enums import CertifiedHours, Sex
 from schema.guard import sensitive
+from schema.types.attendance_enums import AttendanceStatus
 
 if TYPE_CHECKING:
+    from schema.types.attendance import AttendanceStamp
     from schema.types.org import Classroom
 
 C = ItemClass
@@ -136,6 +139,19 @@ class Child:
         resolver=r.pickup_persons_of_child,
         entity="child",
         description="Authorised pick-up persons other than guardians.",
+    )
+    today_status: AttendanceStatus | None = sensitive(
+        C.CHILD_DISPLAY,
+        resolver=attendance_fields.today_status,
+        entity="child",
+        description="Today's attendance status (the entrance tablet shows it too).",
+    )
+    stamp_history: list[Annotated[AttendanceStamp, strawberry.lazy("schema.types.attendance")]] = (
+        strawberry.field(
+            resolver=attendance_fields.stamp_history,
+            description="Staff only: every stamp of a day, corrected ones included, in the "
+            "order recorded.",
+        )
     )
 
 

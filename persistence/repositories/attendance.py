@@ -1,0 +1,143 @@
+"""Stamps: idempotent inserts, per-day reads, scoped batch reads for loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.attendance import Stamp, StampKind
+from domain.roles import Actor
+from persistence.models import AttendanceStampRow, ChildRow
+from persistence.repositories.batch import many_per_key, one_per_key
+from persistence.scope import child_scope
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def as_stamp(row: AttendanceStampRow) -> Stamp:
+    return Stamp(row.id, StampKind(row.kind), row.at, row.corrects_id, row.voided)
+
+
+def as_stamps(rows: Iterable[AttendanceStampRow]) -> list[Stamp]:
+    return [as_stamp(r) for r in rows]
+
+
+async def lock_classroom(session: AsyncSession, classroom_id: uuid.UUID) -> None:
+    """Serialise a class's attendance writes until commit.
+
+    Check-in rules (per child) and ratio crossings (per room) read what earlier
+    writers committed; without this two concurrent stamps could each miss the
+    other. Taken before any stream lock, so the lock order stays acyclic.
+    """
+    key = int.from_bytes(classroom_id.bytes[:8], "big", signed=True)
+    await session.execute(_LOCK, {"key": key})
+
+
+async def stamp_by_key(
+    session: AsyncSession, account_id: uuid.UUID, key: str
+) -> AttendanceStampRow | None:
+    query = select(AttendanceStampRow).where(
+        AttendanceStampRow.account_id == account_id, AttendanceStampRow.idempotency_key == key
+    )
+    return await session.scalar(query)
+
+
+async def insert_stamp(session: AsyncSession, values: dict[str, Any]) -> AttendanceStampRow | None:
+    """Insert unless the account already used this idempotency key; the new row, or None."""
+    statement = (
+        insert(AttendanceStampRow)
+        .values(id=uuid.uuid4(), **values)
+        .on_conflict_do_nothing(index_elements=["account_id", "idempotency_key"])
+        .returning(AttendanceStampRow)
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def stamp_by_id(session: AsyncSession, stamp_id: uuid.UUID) -> AttendanceStampRow | None:
+    return await session.get(AttendanceStampRow, stamp_id)
+
+
+async def stamps_of_child_day(
+    session: AsyncSession, child_id: uuid.UUID, day: date
+) -> Sequence[AttendanceStampRow]:
+    query = select(AttendanceStampRow).where(
+        AttendanceStampRow.child_id == child_id, AttendanceStampRow.day == day
+    )
+    return (await session.scalars(query)).all()
+
+
+async def stamps_of_classroom_day(
+    session: AsyncSession, classroom_id: uuid.UUID, day: date
+) -> Sequence[AttendanceStampRow]:
+    query = select(AttendanceStampRow).where(
+        AttendanceStampRow.classroom_id == classroom_id, AttendanceStampRow.day == day
+    )
+    return (await session.scalars(query)).all()
+
+
+async def stamps_of_children_between(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], first: date, last: date
+) -> Sequence[AttendanceStampRow]:
+    query = select(AttendanceStampRow).where(
+        AttendanceStampRow.child_id.in_(child_ids),
+        AttendanceStampRow.day.between(first, last),
+    )
+    return (await session.scalars(query)).all()
+
+
+async def is_corrected(session: AsyncSession, stamp_id: uuid.UUID) -> bool:
+    query = select(func.count()).where(AttendanceStampRow.corrects_id == stamp_id)
+    return bool(await session.scalar(query))
+
+
+# Scoped batch reads for DataLoaders.
+
+
+async def stamps_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[AttendanceStampRow | None]:
+    query = (
+        select(AttendanceStampRow)
+        .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
+        .where(AttendanceStampRow.id.in_(ids), child_scope(actor))
+    )
+    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+
+
+async def stamps_by_child_days(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[uuid.UUID, date]]
+) -> list[list[AttendanceStampRow]]:
+    """Every stamp of each (child, day), corrected ones included, oldest first."""
+    query = (
+        select(AttendanceStampRow)
+        .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
+        .where(
+            tuple_(AttendanceStampRow.child_id, AttendanceStampRow.day).in_(keys),
+            child_scope(actor),
+        )
+        .order_by(AttendanceStampRow.recorded_at, AttendanceStampRow.id)
+    )
+    rows = await session.scalars(query)
+    return many_per_key(keys, rows, lambda r: (r.child_id, r.day))
+
+
+def _corrects(row: AttendanceStampRow) -> uuid.UUID:
+    return row.corrects_id  # type: ignore[return-value]  # filtered on non-null ids
+
+
+async def corrections_by_stamp_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[AttendanceStampRow | None]:
+    """The stamp that corrected each one, if any."""
+    query = (
+        select(AttendanceStampRow)
+        .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
+        .where(AttendanceStampRow.corrects_id.in_(ids), child_scope(actor))
+    )
+    return one_per_key(ids, await session.scalars(query), _corrects)

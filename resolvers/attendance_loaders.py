@@ -1,0 +1,107 @@
+"""Per-request DataLoaders for attendance, reached as ``info.context.loaders.attendance``.
+
+Every batch applies the actor's row scope in SQL, like the records loaders;
+the realtime layer resolves pushed events (ids only) through these too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from domain.roles import Actor
+from persistence.models import (
+    AccountRow,
+    AttendanceNoticeRow,
+    AttendanceStampRow,
+    ChildRow,
+    FacilityRow,
+)
+from persistence.repositories import attendance as stamps
+from persistence.repositories import attendance_alerts as alerts
+from persistence.repositories import attendance_notices as notices
+from persistence.repositories import kiosk
+from persistence.repositories import staff_presence as presence
+from persistence.repositories.batch import one_per_key
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+BatchQuery = Callable[[AsyncSession, Actor, Sequence[K]], Awaitable[list[T]]]
+ChildDay = tuple[uuid.UUID, date]
+
+
+@dataclass(frozen=True, slots=True)
+class DayFacts:
+    """What a child's status on a day is computed from."""
+
+    stamps: list[AttendanceStampRow]
+    notices: list[AttendanceNoticeRow]
+    cutoff: time | None
+
+
+async def day_facts_by_child_days(
+    session: AsyncSession, actor: Actor, keys: Sequence[ChildDay]
+) -> list[DayFacts]:
+    day_stamps = await stamps.stamps_by_child_days(session, actor, keys)
+    day_notices = await notices.current_notices_by_child_days(session, actor, keys)
+    cutoffs = dict(
+        (
+            await session.execute(
+                select(ChildRow.id, FacilityRow.arrival_cutoff)
+                .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+                .where(ChildRow.id.in_({child for child, _ in keys}))
+            )
+        ).tuples()
+    )
+    return [
+        DayFacts(s, n, cutoffs.get(child))
+        for (child, _), s, n in zip(keys, day_stamps, day_notices, strict=True)
+    ]
+
+
+async def account_names_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[str | None]:
+    """Display names of accounts (staff who acknowledged or corrected something)."""
+    rows = (
+        await session.execute(
+            select(AccountRow.id, AccountRow.display_name).where(AccountRow.id.in_(ids))
+        )
+    ).all()
+    found = one_per_key(ids, rows, lambda r: r[0])
+    return [r[1] if r is not None else None for r in found]
+
+
+class AttendanceLoaders:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], actor: Actor) -> None:
+        self._sessions = sessions
+        self._actor = actor
+        self.stamp_by_id = self._loader(stamps.stamps_by_ids)
+        self.stamps_by_child_day = self._loader(stamps.stamps_by_child_days)
+        self.correction_by_stamp = self._loader(stamps.corrections_by_stamp_ids)
+        self.day_facts_by_child_day = self._loader(day_facts_by_child_days)
+        self.notice_by_id = self._loader(notices.notices_by_ids)
+        self.successor_by_notice = self._loader(notices.successors_by_ids)
+        self.alert_by_id = self._loader(alerts.alerts_by_ids)
+        self.presence_by_id = self._loader(presence.presences_by_ids)
+        self.presences_by_classroom_day = self._loader(presence.presences_by_classroom_days)
+        self.pickup_person_by_id = self._loader(kiosk.pickup_persons_by_ids)
+        self.account_name_by_id = self._loader(account_names_by_ids)
+
+    def _loader(self, query: BatchQuery[K, T]) -> DataLoader[K, T]:
+        async def load(keys: list[K]) -> list[T]:
+            async with self._sessions() as session:
+                return await query(session, self._actor, keys)
+
+        return DataLoader(load_fn=load)
+
+
+def loaders_of(info: Any) -> AttendanceLoaders:
+    return info.context.loaders.attendance  # type: ignore[no-any-return]
