@@ -22,6 +22,7 @@ from hoiku.security import TokenIssuer
 from hoiku.settings import Settings, get_settings
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
+from realtime.runtime import running_realtime
 from resolvers.authn import actor_from_token, bearer_token
 from resolvers.context import RequestContext
 from resolvers.services import Services
@@ -61,6 +62,18 @@ class HoikuGraphQL(GraphQL[RequestContext, None]):
         except Unauthenticated:
             raise ConnectionRejectionError({"reason": "unauthenticated"}) from None
         return None
+
+
+@contextlib.asynccontextmanager
+async def serving_realtime(services: Services, redis_url: str | None) -> AsyncIterator[None]:
+    """Subscriptions' hub and the publisher that mutations call after commit."""
+    async with running_realtime(redis_url, services.sessions) as realtime:
+        services.extras.update(hub=realtime.hub, publisher=realtime.publisher)
+        try:
+            yield
+        finally:
+            services.extras.pop("hub", None)
+            services.extras.pop("publisher", None)
 
 
 def _services(settings: Settings, database_url: str) -> Services:
@@ -108,7 +121,8 @@ def create_app(
         own = services is None
         app.state.services = services or _services(settings, settings.database_url or "")
         try:
-            yield
+            async with serving_realtime(app.state.services, settings.redis_url):
+                yield
         finally:
             if own:
                 await app.state.services.engine.dispose()

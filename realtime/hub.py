@@ -1,0 +1,320 @@
+"""One process's followers of event streams: gapless, resumable, cheap per subscriber.
+
+``async with hub.follow(stream, after_seq) as events: async for row in events`` yields the
+stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
+
+- A *feed* per stream serves every local follower of it: one broadcast subscription and
+  one database read per new event (or per burst of them), however many followers.
+- The feed subscribes first and only then reads the stream's head, so an event committed
+  after that read is announced to a live subscription.  A notification is only a hint
+  ("seq n exists"): the feed reads ``events_after(head)`` and hands the rows out, so a
+  lost notification costs nothing once a later one arrives.  After the broadcast backend
+  reconnects, ``catch_up`` makes every feed read from its head again.
+- A follower with a cursor replays the rows after it from the database (it registered
+  with the feed first, so nothing slips between replay and live), then takes live rows,
+  dropping what it has already seen and reading any gap from the database.
+- Each follower's queue is bounded: one that falls ``queue_size`` rows behind is dropped
+  and its iterator raises ``FollowerLagged`` with the last seq it yielded, so the client
+  resumes from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from persistence.models import StreamEventRow, StreamHeadRow
+from persistence.repositories.events import events_after
+from realtime.broadcast import Broadcast, Subscriber, SubscriberOverflow
+from realtime.channels import channel_of
+from realtime.publisher import parse_notification
+
+__all__ = ["CursorAhead", "FollowerLagged", "StreamHub"]
+
+logger = logging.getLogger(__name__)
+
+
+class FollowerLagged(Exception):
+    """The follower fell too far behind; resume with ``after_seq = last_seq``."""
+
+    def __init__(self, stream: str, last_seq: int) -> None:
+        super().__init__(f"follower of {stream!r} fell behind after seq {last_seq}")
+        self.stream = stream
+        self.last_seq = last_seq
+
+
+class CursorAhead(Exception):
+    """The cursor names a seq this stream has not reached: it is not one of ours."""
+
+
+class _Lagged(Exception):
+    pass
+
+
+class _Follower:
+    """One subscriber's bounded inbox of rows; cheap, because thousands may idle."""
+
+    __slots__ = ("closed", "lagged", "maxsize", "queue", "start", "waiter")
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.queue: deque[StreamEventRow] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.start: int | None = None  # the feed's head when this follower joined it
+        self.lagged = False
+        self.closed = False
+
+    def deliver(self, row: StreamEventRow) -> None:
+        if self.lagged or self.closed:
+            return
+        if len(self.queue) >= self.maxsize:
+            self.lagged = True
+            self.queue.clear()  # the database keeps them; the client resumes by cursor
+        else:
+            self.queue.append(row)
+        self._wake()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def next(self) -> StreamEventRow | None:
+        """The next live row, None once closed; raises _Lagged after an overflow."""
+        while True:
+            if self.lagged:
+                raise _Lagged
+            if self.queue:
+                return self.queue.popleft()
+            if self.closed:
+                return None
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+
+
+class _Feed:
+    """The live side of one stream in this process, shared by its local followers."""
+
+    def __init__(self, hub: StreamHub, stream: str) -> None:
+        self.hub = hub
+        self.stream = stream
+        self.channel = channel_of(stream)
+        self.followers: set[_Follower] = set()
+        self.head = 0  # highest seq handed to followers (valid once ready)
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.poked = asyncio.Event()
+        self.task = asyncio.create_task(self._run(), name=f"feed:{stream}")
+
+    def attach(self, follower: _Follower) -> None:
+        if self.ready.done() and not self.ready.cancelled() and self.ready.exception() is None:
+            follower.start = self.head
+        self.followers.add(follower)
+
+    def poke(self) -> None:
+        self.poked.set()
+
+    async def _run(self) -> None:
+        pump: asyncio.Task[None] | None = None
+        try:
+            while True:
+                async with self.hub.broadcast.subscribe(self.channel) as inbox:
+                    if pump is None:
+                        await self._go_live()
+                        pump = asyncio.create_task(self._pump(), name=f"pump:{self.stream}")
+                    else:
+                        self.poke()  # notifications may have been dropped meanwhile
+                    if not await self._listen(inbox):
+                        return
+        except asyncio.CancelledError:
+            self.ready.cancel()  # retired or shut down before going live
+            raise
+        except Exception as error:  # its followers see it (or end), and the next one retries
+            if self.ready.done():
+                logger.exception("the feed of %s failed", self.stream)
+            else:
+                self.ready.set_exception(error)
+                self.ready.exception()  # retrieved: the followers see it through shield()
+        finally:
+            if pump is not None:
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+            self.hub._forget(self)
+            for follower in self.followers:
+                follower.close()
+
+    async def _go_live(self) -> None:
+        self.head = await self.hub.read_head(self.stream)
+        for follower in self.followers:
+            follower.start = self.head
+        self.ready.set_result(None)
+
+    async def _listen(self, inbox: Subscriber) -> bool:
+        """Turn notifications into pokes; False once the broadcast has shut down."""
+        try:
+            async for event in inbox:
+                seq = parse_notification(event.message)
+                if seq is None or seq > self.head:
+                    self.poke()
+        except SubscriberOverflow:
+            logger.warning("notifications for %s overflowed; re-subscribing", self.stream)
+            return True
+        return False
+
+    async def _pump(self) -> None:
+        delay = 0.05
+        while True:
+            await self.poked.wait()
+            self.poked.clear()
+            try:
+                await self._catch_up()
+                delay = 0.05
+            except Exception:
+                logger.exception("reading %s failed; retrying in %.2f s", self.stream, delay)
+                self.poke()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _catch_up(self) -> None:
+        while True:
+            rows = await self.hub.read_after(self.stream, self.head)
+            for row in rows:  # no await in here: a follower joins between batches only
+                self.head = row.seq
+                for follower in self.followers:
+                    follower.deliver(row)
+            if len(rows) < self.hub.page_size:
+                return
+
+
+class StreamHub:
+    """Per-process fan-out of stream events to followers, backed by the event log."""
+
+    def __init__(
+        self,
+        broadcast: Broadcast,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        queue_size: int = 256,
+        page_size: int = 500,
+    ) -> None:
+        self.broadcast = broadcast
+        self.page_size = page_size
+        self._sessions = sessions
+        self._queue_size = queue_size
+        self._feeds: dict[str, _Feed] = {}
+        self._ending: set[asyncio.Task[None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def follow(
+        self, stream: str, after_seq: int | None = None
+    ) -> AsyncIterator[AsyncIterator[StreamEventRow]]:
+        """Rows after ``after_seq`` (None: from now on), then live ones, in seq order."""
+        feed = self._feeds.get(stream)
+        if feed is None:
+            feed = self._feeds[stream] = _Feed(self, stream)
+        follower = _Follower(self._queue_size)
+        feed.attach(follower)  # before any await: nothing published from now on is missed
+        try:
+            await asyncio.shield(feed.ready)
+            events = self._events(feed, follower, after_seq)
+            try:
+                yield events
+            finally:
+                await events.aclose()
+        finally:
+            feed.followers.discard(follower)
+            if not feed.followers:
+                self._retire(feed)
+
+    async def catch_up(self, channels: set[str]) -> None:
+        """After a broadcast reconnect: notifications may have been lost on these channels."""
+        for feed in list(self._feeds.values()):
+            if feed.channel in channels:
+                feed.poke()
+
+    async def close(self) -> None:
+        for feed in list(self._feeds.values()):
+            self._retire(feed)
+        await asyncio.gather(*self._ending, return_exceptions=True)
+
+    @property
+    def streams(self) -> int:
+        """How many streams this process follows (one broadcast subscription each)."""
+        return len(self._feeds)
+
+    async def read_head(self, stream: str) -> int:
+        async with self._sessions() as session:
+            query = select(StreamHeadRow.seq).where(StreamHeadRow.stream == stream)
+            return int((await session.scalar(query)) or 0)
+
+    async def read_after(self, stream: str, after_seq: int) -> Sequence[StreamEventRow]:
+        async with self._sessions() as session:
+            return await events_after(session, stream, after_seq, limit=self.page_size)
+
+    async def _events(
+        self, feed: _Feed, follower: _Follower, after_seq: int | None
+    ) -> AsyncGenerator[StreamEventRow, None]:
+        if after_seq is None:
+            last = follower.start if follower.start is not None else feed.head
+        else:
+            last = await self._checked_cursor(feed, after_seq)
+            async for missed in self._replay(feed.stream, last, until=None):
+                yield missed
+                last = missed.seq
+        while True:
+            try:
+                row = await follower.next()
+            except _Lagged:
+                raise FollowerLagged(feed.stream, last) from None
+            if row is None:
+                return
+            if row.seq <= last:
+                continue  # already replayed from the database
+            if row.seq > last + 1:  # a gap: read it rather than skip it
+                async for missed in self._replay(feed.stream, last, until=row.seq - 1):
+                    yield missed
+                    last = missed.seq
+            yield row
+            last = row.seq
+
+    async def _replay(
+        self, stream: str, after_seq: int, *, until: int | None
+    ) -> AsyncIterator[StreamEventRow]:
+        while True:
+            rows = await self.read_after(stream, after_seq)
+            for row in rows:
+                if until is not None and row.seq > until:
+                    return
+                yield row
+                after_seq = row.seq
+            if len(rows) < self.page_size:
+                return
+
+    async def _checked_cursor(self, feed: _Feed, after_seq: int) -> int:
+        if after_seq < 0 or (
+            after_seq > feed.head and after_seq > await self.read_head(feed.stream)
+        ):
+            raise CursorAhead(f"{feed.stream} has no event {after_seq}")
+        return after_seq
+
+    def _retire(self, feed: _Feed) -> None:
+        if self._feeds.get(feed.stream) is feed:
+            del self._feeds[feed.stream]
+        feed.task.cancel()
+        self._ending.add(feed.task)
+        feed.task.add_done_callback(self._ending.discard)
+
+    def _forget(self, feed: _Feed) -> None:
+        if self._feeds.get(feed.stream) is feed:
+            del self._feeds[feed.stream]
