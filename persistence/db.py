@@ -18,9 +18,11 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, autocommit: bool = False) -> AsyncEngine:
+    """The pool for units of work; ``autocommit=True`` makes the single-statement pool."""
     return create_async_engine(
         async_url(url),
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip per checkout, and a broken

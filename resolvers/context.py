@@ -61,5 +61,5 @@ class RequestContext:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.sessions, self.actor)
+            self._loaders = Loaders(self.sessions, self.actor, reads=self.services.reads)
         return self._loaders

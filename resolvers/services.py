@@ -25,4 +25,6 @@ class Services:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     production: bool = False
+    # An autocommit engine (its own small pool) for single-statement reads.
+    reads: AsyncEngine | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -98,8 +98,14 @@ class FlushAuditReads(SchemaExtension):
             return
         records = [AuditRecord("read", item, entity, record) for item, entity, record in reads]
         reads.clear()
-        async with context.sessions.begin() as session:
-            await audit.append(session, context.actor_or_none, records)
+        reads = context.services.reads
+        if reads is None:
+            async with context.sessions.begin() as session:
+                await audit.append(session, context.actor_or_none, records)
+            return
+        # A single INSERT is atomic by itself: autocommit spares BEGIN/COMMIT.
+        async with reads.connect() as connection:
+            await audit.append(connection, context.actor_or_none, records)
 
 
 class IntrospectionOnlyForAdminsInProduction(SchemaExtension):

@@ -68,15 +68,18 @@ def clock() -> MutableClock:
 async def services(database_url: str, clock: MutableClock) -> AsyncIterator[Services]:
     configure_keyring(DEFAULT_DATA_KEY)
     engine = make_engine(database_url, pool_size=5)
+    reads = make_engine(database_url, pool_size=3, autocommit=True)
     yield Services(
         engine=engine,
         sessions=make_sessionmaker(engine),
+        reads=reads,
         tokens=TokenIssuer("test-secret-key-that-is-long-enough-for-hs256", timedelta(minutes=15)),
         clock=clock,
         login_max_failures=5,
         login_lock_minutes=15,
     )
     await engine.dispose()
+    await reads.dispose()
 
 
 @pytest.fixture(scope="session")

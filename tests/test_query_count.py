@@ -28,12 +28,15 @@ def recorded_statements(services: Services) -> Iterator[list[str]]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    engine = services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    # Units of work and single-statement reads have separate pools: count both.
+    engines = [e.sync_engine for e in (services.engine, services.reads) if e is not None]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("per_room", [2, 10])

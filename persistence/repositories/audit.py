@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
 from persistence.models import AuditEntryRow
@@ -23,7 +23,7 @@ class AuditRecord:
 
 
 async def append(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     actor: Actor | None,
     records: Iterable[AuditRecord],
     *,
@@ -45,8 +45,8 @@ async def append(
         for r in records
     ]
     if values:
-        # Core insert on the table: the ORM bulk path costs more than the write.
-        await session.execute(insert(AuditEntryRow.__table__), values)
+        # One multi-row INSERT (not executemany, not the ORM bulk path): one round trip.
+        await session.execute(insert(AuditEntryRow.__table__).values(values))
 
 
 async def entries_page(

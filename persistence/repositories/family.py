@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
 from persistence.models import (
@@ -32,6 +32,8 @@ from persistence.models import (
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import child_scope, classroom_scope, facility_scope, guardian_scope
 
+# Core reads work on a session or on a bare (autocommit) connection.
+Reader = AsyncSession | AsyncConnection
 _NO_FAMILY_ACCESS = (Role.KIOSK, Role.REPORTER)
 _CHILD_ORDER = (ChildRow.family_name_kana, ChildRow.given_name_kana, ChildRow.id)
 
@@ -52,14 +54,14 @@ class GuardianLink:
 
 
 async def children_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
     rows = await session.execute(select(CHILD).where(ChildRow.id.in_(ids), child_scope(actor)))
     return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def children_by_classroom_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
     query = (
         select(CHILD)
@@ -74,7 +76,7 @@ def _classroom_of(child: Any) -> uuid.UUID:
 
 
 async def children_by_guardian_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
     query = (
         select(GuardianshipRow.guardian_id.label("via_guardian_id"), CHILD)
@@ -86,7 +88,7 @@ async def children_by_guardian_ids(
 
 
 async def guardians_by_child_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[GuardianLink]]:
     """Guardians of children the actor already reached (so they are in scope too)."""
     if actor.role in _NO_FAMILY_ACCESS:
@@ -103,7 +105,7 @@ async def guardians_by_child_ids(
 
 
 async def guardians_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
     query = select(GUARDIAN).where(GuardianRow.id.in_(ids), guardian_scope(actor))
     return one_per_key(ids, await session.execute(query), lambda r: r.id)
@@ -128,7 +130,7 @@ async def pickup_persons_by_child_ids(
 
 
 async def classrooms_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
     query = select(CLASSROOM).where(ClassroomRow.id.in_(ids), classroom_scope(actor))
     return one_per_key(ids, await session.execute(query), lambda r: r.id)
@@ -146,7 +148,7 @@ async def classrooms_by_facility_ids(
 
 
 async def facilities_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
     query = select(FACILITY).where(FacilityRow.id.in_(ids), facility_scope(actor))
     return one_per_key(ids, await session.execute(query), lambda r: r.id)
