@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
 from persistence.models import AuditEntryRow
+
+AUDIT_LOG: Table = AuditEntryRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ async def append(
     ]
     if values:
         # One multi-row INSERT (not executemany, not the ORM bulk path): one round trip.
-        await session.execute(insert(AuditEntryRow.__table__).values(values))
+        await session.execute(insert(AUDIT_LOG).values(values))
 
 
 async def entries_page(

@@ -72,7 +72,8 @@ async def children_by_classroom_ids(
 
 
 def _classroom_of(child: Any) -> uuid.UUID:
-    return child.classroom_id  # type: ignore[return-value]  # filtered on non-null ids
+    classroom_id: uuid.UUID = child.classroom_id  # the query filtered on non-null ids
+    return classroom_id
 
 
 async def children_by_guardian_ids(
