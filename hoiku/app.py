@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from domain.errors import Unauthenticated
 from hoiku import metrics
+from hoiku.scheduler import running_scheduler
 from hoiku.security import TokenIssuer
 from hoiku.settings import Settings, get_settings
 from persistence.crypto import configure_keyring
@@ -106,8 +107,13 @@ async def readyz(request: Request) -> Response:
 
 
 def create_app(
-    settings: Settings | None = None, *, services: Services | None = None, fast_path: bool = True
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    fast_path: bool = True,
+    alert_scheduler: bool | None = None,
 ) -> Starlette:
+    """``alert_scheduler`` defaults to on when the app builds its own services (not in tests)."""
     settings = settings or get_settings()
     graphql = HoikuGraphQL(
         build_schema(fast_path=fast_path),
@@ -121,7 +127,12 @@ def create_app(
         own = services is None
         app.state.services = services or _services(settings, settings.database_url or "")
         try:
-            async with serving_realtime(app.state.services, settings.redis_url):
+            async with (
+                serving_realtime(app.state.services, settings.redis_url),
+                running_scheduler(
+                    app.state.services, enabled=own if alert_scheduler is None else alert_scheduler
+                ),
+            ):
                 yield
         finally:
             if own:

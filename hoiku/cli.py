@@ -190,6 +190,30 @@ def import_csv(path: Path, facility_code: str, dry_run: bool) -> None:
         click.echo(f"Ignored columns: {', '.join(outcome.ignored_columns)}", err=True)
 
 
+@main.group(help="Safety alerts raised by the clock rather than by a request.")
+def alerts() -> None:
+    pass
+
+
+@alerts.command(
+    name="run",
+    help="Raise the 'expected but not arrived' alert for every child with no stamp and no "
+    "notice, at each facility whose arrival cutoff (default 09:30) has passed today. Safe to "
+    "run from cron every few minutes: a child is alerted at most once a day. The server "
+    "does the same by itself every 30 seconds.",
+)
+def run_alerts() -> None:
+    from hoiku.jobs import missing_arrival_alerts
+
+    settings = get_settings()
+    url = database_url(settings)
+    raised = run_async(lambda: missing_arrival_alerts(settings, url))
+    click.echo(
+        f"{sum(raised.values())} missing-arrival alerts raised at "
+        f"{sum(1 for n in raised.values() if n)} of {len(raised)} facilities past their cutoff."
+    )
+
+
 @main.command(name="print-schema", help="Print the GraphQL SDL (what schema/schema.graphql holds).")
 def print_schema() -> None:
     from schema.build import build_schema, printed_sdl

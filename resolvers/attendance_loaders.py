@@ -51,15 +51,12 @@ async def day_facts_by_child_days(
 ) -> list[DayFacts]:
     day_stamps = await stamps.stamps_by_child_days(session, actor, keys)
     day_notices = await notices.current_notices_by_child_days(session, actor, keys)
-    cutoffs = dict(
-        (
-            await session.execute(
-                select(ChildRow.id, FacilityRow.arrival_cutoff)
-                .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
-                .where(ChildRow.id.in_({child for child, _ in keys}))
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(ChildRow.id, FacilityRow.arrival_cutoff)
+        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+        .where(ChildRow.id.in_({child for child, _ in keys}))
     )
+    cutoffs = {child: cutoff for child, cutoff in rows}
     return [
         DayFacts(s, n, cutoffs.get(child))
         for (child, _), s, n in zip(keys, day_stamps, day_notices, strict=True)

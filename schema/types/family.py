@@ -146,12 +146,12 @@ class Child:
         entity="child",
         description="Today's attendance status (the entrance tablet shows it too).",
     )
-    stamp_history: list[Annotated[AttendanceStamp, strawberry.lazy("schema.types.attendance")]] = (
-        strawberry.field(
-            resolver=attendance_fields.stamp_history,
-            description="Staff only: every stamp of a day, corrected ones included, in the "
-            "order recorded.",
-        )
+    stamp_history: (
+        list[Annotated[AttendanceStamp, strawberry.lazy("schema.types.attendance")]] | None
+    ) = strawberry.field(
+        resolver=attendance_fields.stamp_history,
+        description="Staff only: every stamp of a day, corrected ones included, in the "
+        "order recorded.",
     )
 
 
