@@ -1,6 +1,8 @@
 """Encryption at rest for special-care items (AES-256-GCM, key id beside each value).
 
-Stored layout: ``version(1) | len(kid)(1) | kid | nonce(12) | ciphertext+tag``.
+Stored layout: ``format(1) | len(kid)(1) | kid | nonce(12) | ciphertext+tag``,
+where the format byte says what the plaintext is (1 = JSON, 2 = UTF-8 text), so
+a sealed value read as raw bytes can be opened later without knowing its column.
 The key ring comes from ``HOIKU_DATA_KEY`` (``kid:base64key[,kid:key…]``): the
 first key encrypts new values, every listed key can decrypt, so keys rotate by
 prepending a new one and re-encrypting at leisure. The database never sees a key.
@@ -18,7 +20,9 @@ from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-_VERSION = 1
+JSON_FORMAT = 1
+TEXT_FORMAT = 2
+_FORMATS = (JSON_FORMAT, TEXT_FORMAT)
 
 
 class KeyRing:
@@ -35,15 +39,15 @@ class KeyRing:
         if not self._keys:
             raise ValueError("HOIKU_DATA_KEY holds no key")
 
-    def encrypt(self, plaintext: bytes) -> bytes:
+    def encrypt(self, plaintext: bytes, *, form: int = JSON_FORMAT) -> bytes:
         kid = self.active_kid.encode()
         nonce = os.urandom(12)
         sealed = self._keys[self.active_kid].encrypt(nonce, plaintext, None)
-        return bytes([_VERSION, len(kid)]) + kid + nonce + sealed
+        return bytes([form, len(kid)]) + kid + nonce + sealed
 
     def decrypt(self, blob: bytes) -> bytes:
-        if not blob or blob[0] != _VERSION:
-            raise ValueError("unknown ciphertext version")
+        if not blob or blob[0] not in _FORMATS:
+            raise ValueError("unknown ciphertext format")
         kid_end = 2 + blob[1]
         kid = blob[2:kid_end].decode()
         nonce, sealed = blob[kid_end : kid_end + 12], blob[kid_end + 12 :]
@@ -96,9 +100,27 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
         if value is None:
             return None
-        return keyring().encrypt(value.encode())
+        return keyring().encrypt(value.encode(), form=TEXT_FORMAT)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return keyring().decrypt(bytes(value)).decode()
+
+
+def open_sealed(value: Any) -> Any:
+    """Decrypt a sealed value read as raw bytes; anything else passes through.
+
+    Read paths select special-care columns undecrypted and open them only
+    where the policy lets the viewer read them: a value nobody may see is
+    never decrypted at all.
+    """
+    if not isinstance(value, bytes | memoryview):
+        return value
+    blob = bytes(value)
+    plaintext = keyring().decrypt(blob)
+    return plaintext.decode() if blob[0] == TEXT_FORMAT else json.loads(plaintext)
+
+
+def is_sealed_column(column: Any) -> bool:
+    return isinstance(column.type, EncryptedText | EncryptedJSON)

@@ -19,6 +19,7 @@ from strawberry.schema_directive import Location
 
 from domain.errors import Forbidden
 from domain.policy import SPECIAL_CARE, ItemClass, Reach
+from persistence.crypto import open_sealed
 
 ItemClassEnum = strawberry.enum(ItemClass, name="ItemClass", description="Classes of personal data")
 
@@ -58,7 +59,8 @@ def sensitive(
         ):
             if audited:
                 context.audit.read(item_class, entity, record_id(root))
-            return read(root, info)
+            # Read paths fetch special-care columns sealed; open only what is allowed.
+            return open_sealed(read(root, info))
         raise Forbidden(f"Not permitted to read {item_class.value} items")
 
     return strawberry.field(

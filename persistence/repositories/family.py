@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import LargeBinary, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
+from persistence.crypto import is_sealed_column
 from persistence.models import (
     ChildRow,
     ClassroomRow,
@@ -38,9 +39,16 @@ _NO_FAMILY_ACCESS = (Role.KIOSK, Role.REPORTER)
 _CHILD_ORDER = (ChildRow.family_name_kana, ChildRow.given_name_kana, ChildRow.id)
 
 
-CHILD = ChildRow.__table__
-GUARDIAN = GuardianRow.__table__
-GUARDIANSHIP = GuardianshipRow.__table__
+def _sealed_raw(table: Any) -> list[Any]:
+    """All columns, special-care ones as raw ciphertext (opened by the field guard)."""
+    return [
+        type_coerce(c, LargeBinary).label(c.name) if is_sealed_column(c) else c for c in table.c
+    ]
+
+
+CHILD_COLUMNS = _sealed_raw(ChildRow.__table__)
+GUARDIAN_COLUMNS = _sealed_raw(GuardianRow.__table__)
+GUARDIANSHIP_COLUMNS = _sealed_raw(GuardianshipRow.__table__)
 CLASSROOM = ClassroomRow.__table__
 FACILITY = FacilityRow.__table__
 
@@ -56,7 +64,9 @@ class GuardianLink:
 async def children_by_ids(
     session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await session.execute(select(CHILD).where(ChildRow.id.in_(ids), child_scope(actor)))
+    rows = await session.execute(
+        select(*CHILD_COLUMNS).where(ChildRow.id.in_(ids), child_scope(actor))
+    )
     return one_per_key(ids, rows, lambda r: r.id)
 
 
@@ -64,7 +74,7 @@ async def children_by_classroom_ids(
     session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
     query = (
-        select(CHILD)
+        select(*CHILD_COLUMNS)
         .where(ChildRow.classroom_id.in_(ids), child_scope(actor))
         .order_by(*_CHILD_ORDER)
     )
@@ -80,8 +90,8 @@ async def children_by_guardian_ids(
     session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
     query = (
-        select(GuardianshipRow.guardian_id.label("via_guardian_id"), CHILD)
-        .join(CHILD, ChildRow.id == GuardianshipRow.child_id)
+        select(GuardianshipRow.guardian_id.label("via_guardian_id"), *CHILD_COLUMNS)
+        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
         .where(GuardianshipRow.guardian_id.in_(ids), child_scope(actor))
         .order_by(*_CHILD_ORDER)
     )
@@ -96,8 +106,8 @@ async def guardians_by_child_ids(
         return [[] for _ in ids]
     # The two tables share no column name, so one row carries guardian and link.
     query = (
-        select(GUARDIANSHIP, GUARDIAN)
-        .join(GUARDIAN, GuardianRow.id == GuardianshipRow.guardian_id)
+        select(*GUARDIANSHIP_COLUMNS, *GUARDIAN_COLUMNS)
+        .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
         .where(GuardianshipRow.child_id.in_(ids))
         .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
     )
@@ -108,7 +118,7 @@ async def guardians_by_child_ids(
 async def guardians_by_ids(
     session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    query = select(GUARDIAN).where(GuardianRow.id.in_(ids), guardian_scope(actor))
+    query = select(*GUARDIAN_COLUMNS).where(GuardianRow.id.in_(ids), guardian_scope(actor))
     return one_per_key(ids, await session.execute(query), lambda r: r.id)
 
 

@@ -12,6 +12,7 @@ from domain.policy import ItemClass
 from resolvers import attendance_fields
 from resolvers import family as r
 from schema.enums import CertifiedHours, Sex
+from persistence.crypto import open_sealed
 from schema.guard import sensitive
 from schema.types.attendance_enums import AttendanceStatus
 
@@ -35,7 +36,7 @@ class Allergy:
 def _allergies(row: Any) -> list[Allergy]:
     return [
         Allergy(allergen=a["allergen"], severity=a.get("severity"), note=a.get("note"))
-        for a in row.allergies or ()
+        for a in open_sealed(row.allergies) or ()
     ]
 
 
