@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain.policy import ItemClass
+from persistence.crypto import open_sealed
 from resolvers import attendance_fields
 from resolvers import family as r
 from schema.enums import CertifiedHours, Sex
-from persistence.crypto import open_sealed
 from schema.guard import sensitive
 from schema.types.attendance_enums import AttendanceStatus
 
