@@ -13,9 +13,10 @@ stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
 - A follower with a cursor replays the rows after it from the database (it registered
   with the feed first, so nothing slips between replay and live), then takes live rows,
   dropping what it has already seen and reading any gap from the database.
-- Each follower's queue is bounded: one that falls ``queue_size`` rows behind is dropped
-  and its iterator raises ``FollowerLagged`` with the last seq it yielded, so the client
-  resumes from there.
+- Each follower's queue is bounded (``queue_size``): a burst that overflows it is read
+  from the database instead, at the subscriber's pace. A subscriber that takes nothing
+  while ``max_stall`` rows go by ends with ``FollowerLagged`` and the last seq it took,
+  so its client resumes from there.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from persistence.models import StreamEventRow, StreamHeadRow
 from persistence.repositories.events import events_after
 from realtime.broadcast import Broadcast, Subscriber, SubscriberOverflow
 from realtime.channels import channel_of
+from realtime.follower import BEHIND, Follower, Lagged
 from realtime.publisher import parse_notification
 
 __all__ = ["CursorAhead", "FollowerLagged", "StreamHub"]
@@ -53,57 +54,6 @@ class CursorAhead(Exception):
     """The cursor names a seq this stream has not reached: it is not one of ours."""
 
 
-class _Lagged(Exception):
-    pass
-
-
-class _Follower:
-    """One subscriber's bounded inbox of rows; cheap, because thousands may idle."""
-
-    __slots__ = ("closed", "lagged", "maxsize", "queue", "start", "waiter")
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self.queue: deque[StreamEventRow] = deque()
-        self.waiter: asyncio.Future[None] | None = None
-        self.start: int | None = None  # the feed's head when this follower joined it
-        self.lagged = False
-        self.closed = False
-
-    def deliver(self, row: StreamEventRow) -> None:
-        if self.lagged or self.closed:
-            return
-        if len(self.queue) >= self.maxsize:
-            self.lagged = True
-            self.queue.clear()  # the database keeps them; the client resumes by cursor
-        else:
-            self.queue.append(row)
-        self._wake()
-
-    def close(self) -> None:
-        self.closed = True
-        self._wake()
-
-    def _wake(self) -> None:
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
-
-    async def next(self) -> StreamEventRow | None:
-        """The next live row, None once closed; raises _Lagged after an overflow."""
-        while True:
-            if self.lagged:
-                raise _Lagged
-            if self.queue:
-                return self.queue.popleft()
-            if self.closed:
-                return None
-            self.waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self.waiter
-            finally:
-                self.waiter = None
-
-
 class _Feed:
     """The live side of one stream in this process, shared by its local followers."""
 
@@ -111,13 +61,13 @@ class _Feed:
         self.hub = hub
         self.stream = stream
         self.channel = channel_of(stream)
-        self.followers: set[_Follower] = set()
+        self.followers: set[Follower] = set()
         self.head = 0  # highest seq handed to followers (valid once ready)
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.poked = asyncio.Event()
         self.task = asyncio.create_task(self._run(), name=f"feed:{stream}")
 
-    def attach(self, follower: _Follower) -> None:
+    def attach(self, follower: Follower) -> None:
         if self.ready.done() and not self.ready.cancelled() and self.ready.exception() is None:
             follower.start = self.head
         self.followers.add(follower)
@@ -206,12 +156,14 @@ class StreamHub:
         sessions: async_sessionmaker[AsyncSession],
         *,
         queue_size: int = 256,
+        max_stall: int = 1024,
         page_size: int = 500,
     ) -> None:
         self.broadcast = broadcast
         self.page_size = page_size
         self._sessions = sessions
         self._queue_size = queue_size
+        self._max_stall = max_stall
         self._feeds: dict[str, _Feed] = {}
         self._ending: set[asyncio.Task[None]] = set()
 
@@ -223,7 +175,7 @@ class StreamHub:
         feed = self._feeds.get(stream)
         if feed is None:
             feed = self._feeds[stream] = _Feed(self, stream)
-        follower = _Follower(self._queue_size)
+        follower = Follower(self._queue_size, self._max_stall)
         feed.attach(follower)  # before any await: nothing published from now on is missed
         try:
             await asyncio.shield(feed.ready)
@@ -253,6 +205,13 @@ class StreamHub:
         """How many streams this process follows (one broadcast subscription each)."""
         return len(self._feeds)
 
+    def live_followers(self, stream: str) -> int:
+        """Followers of ``stream`` here whose feed is live: events from now on reach them."""
+        feed = self._feeds.get(stream)
+        if feed is None or not feed.ready.done() or feed.ready.cancelled():
+            return 0
+        return len(feed.followers) if feed.ready.exception() is None else 0
+
     async def read_head(self, stream: str) -> int:
         async with self._sessions() as session:
             query = select(StreamHeadRow.seq).where(StreamHeadRow.stream == stream)
@@ -263,30 +222,46 @@ class StreamHub:
             return await events_after(session, stream, after_seq, limit=self.page_size)
 
     async def _events(
-        self, feed: _Feed, follower: _Follower, after_seq: int | None
+        self, feed: _Feed, follower: Follower, after_seq: int | None
     ) -> AsyncGenerator[StreamEventRow, None]:
         if after_seq is None:
             last = follower.start if follower.start is not None else feed.head
         else:
             last = await self._checked_cursor(feed, after_seq)
-            async for missed in self._replay(feed.stream, last, until=None):
-                yield missed
-                last = missed.seq
+            follower.behind = True  # the missed events come from the database first
         while True:
             try:
-                row = await follower.next()
-            except _Lagged:
+                item = await follower.next()
+            except Lagged:
                 raise FollowerLagged(feed.stream, last) from None
-            if row is None:
+            if item is None:
                 return
-            if row.seq <= last:
-                continue  # already replayed from the database
-            if row.seq > last + 1:  # a gap: read it rather than skip it
-                async for missed in self._replay(feed.stream, last, until=row.seq - 1):
-                    yield missed
-                    last = missed.seq
-            yield row
-            last = row.seq
+            if item is BEHIND:
+                rows = self._catch_up(feed, follower, last)
+            elif not isinstance(item, StreamEventRow) or item.seq <= last:
+                continue  # already read from the database
+            elif item.seq > last + 1:  # a gap (there should be none) is read, not skipped
+                rows = self._replay(feed.stream, last, until=item.seq)
+            else:
+                rows = _just(item)
+            async for row in rows:
+                if follower.lagged:  # it stalled even while reading from the database
+                    raise FollowerLagged(feed.stream, last)
+                follower.took_one()
+                yield row
+                last = row.seq
+
+    async def _catch_up(
+        self, feed: _Feed, follower: Follower, after_seq: int
+    ) -> AsyncIterator[StreamEventRow]:
+        """Read on from the database until level with the feed, then take live rows again."""
+        while True:
+            async for row in self._replay(feed.stream, after_seq, until=None):
+                yield row
+                after_seq = row.seq
+            if after_seq >= feed.head:  # no await between this check and going live
+                follower.behind = False
+                return
 
     async def _replay(
         self, stream: str, after_seq: int, *, until: int | None
@@ -318,3 +293,7 @@ class StreamHub:
     def _forget(self, feed: _Feed) -> None:
         if self._feeds.get(feed.stream) is feed:
             del self._feeds[feed.stream]
+
+
+async def _just(row: StreamEventRow) -> AsyncIterator[StreamEventRow]:
+    yield row

@@ -9,6 +9,7 @@ listener reconnects, brings every follower up to date by sequence number.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -20,6 +21,7 @@ from realtime.channels import channel_of
 logger = logging.getLogger(__name__)
 
 MESSAGE_VERSION = 1
+DRAIN_SECONDS = 5.0
 
 
 def notification(event: PendingEvent) -> str:
@@ -44,13 +46,41 @@ def parse_notification(message: Any) -> int | None:
 
 
 class Publisher:
-    """Publishes a committed unit of work's events; call it only after the commit."""
+    """Announces a committed unit of work's events; call it only after the commit.
 
-    def __init__(self, broadcast: Broadcast) -> None:
+    ``publish`` hands the messages to a background task and returns at once: a mutation's
+    answer never waits on Redis, which matters while Redis is down and every publish
+    retries before it fails. At most ``max_pending`` batches wait; beyond that a batch is
+    dropped with a warning (its events are committed; followers catch up from the
+    database on the next notification or after the listener reconnects).
+    """
+
+    def __init__(self, broadcast: Broadcast, *, max_pending: int = 1000) -> None:
         self._broadcast = broadcast
+        self._max_pending = max_pending
+        self._pending: set[asyncio.Task[None]] = set()
 
     async def publish(self, batch: EventBatch) -> None:
-        for event in batch.events:
+        if not batch.events:
+            return
+        if len(self._pending) >= self._max_pending:
+            logger.warning(
+                "%d publishes pending; not announcing %d events",
+                len(self._pending),
+                len(batch.events),
+            )
+            return
+        task = asyncio.create_task(self._send(list(batch.events)))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def drain(self) -> None:
+        """Let the publishes in flight finish (on shutdown), for at most DRAIN_SECONDS."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=DRAIN_SECONDS)
+
+    async def _send(self, events: list[PendingEvent]) -> None:
+        for event in events:
             try:
                 await self._broadcast.publish(channel_of(event.stream), notification(event))
             except Exception as error:  # the event is committed: followers catch up from the DB

@@ -34,8 +34,10 @@ async def running_realtime(
     broadcast = make_broadcast(redis_url, on_reconnect=on_reconnect)
     hub = StreamHub(broadcast, sessions)
     await broadcast.connect()
+    publisher = Publisher(broadcast)
     try:
-        yield Realtime(broadcast, hub, Publisher(broadcast))
+        yield Realtime(broadcast, hub, publisher)
     finally:
+        await publisher.drain()
         await hub.close()
         await broadcast.disconnect()

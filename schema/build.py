@@ -24,13 +24,15 @@ from schema.extensions import (
     ParserCacheReportingSyntaxErrors,
 )
 from schema.fastpath import FastQueryExecution
+from schema.realtime_root import RealtimeSubscription
 from schema.records_mutations import RecordsMutation
 from schema.root import AuthMutation, RecordsQuery
+from schema.stream_results import SubscriptionResults
 
 # Each capability contributes its own root classes; add yours here.
 QUERIES: tuple[type, ...] = (RecordsQuery, AttendanceQuery)
 MUTATIONS: tuple[type, ...] = (AuthMutation, RecordsMutation, AttendanceMutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -64,6 +66,7 @@ def build_schema(*, fast_path: bool = True) -> strawberry.Schema:
             MaskUnexpectedErrors,
             IntrospectionOnlyForAdminsInProduction,
             FlushAuditReads,
+            SubscriptionResults,
             *fast,
             # The same rule classes every request, so ValidationCache can hit:
             # strawberry's QueryDepthLimiter would mint a new class per request.
