@@ -25,6 +25,7 @@ def database_url(settings: Settings) -> str:
     click.echo(f"Starting embedded PostgreSQL under {settings.data_dir / 'pg'} …", err=True)
     url, _server = start_embedded_postgres(Path(settings.data_dir))
     os.environ["HOIKU_DATABASE_URL"] = url  # worker processes inherit the same server
+    get_settings.cache_clear()  # and so does the app this process builds
     return url
 
 

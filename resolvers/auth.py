@@ -26,6 +26,7 @@ class Session:
     access_token: str
     refresh_token: str
     viewer: AccountRow
+    actor: Actor
 
 
 async def login(info: strawberry.Info, login_id: str, password: str) -> Session:
@@ -46,9 +47,7 @@ async def login(info: strawberry.Info, login_id: str, password: str) -> Session:
     # it would roll the count back, and the lock-out would never trigger).
     if account is None:
         raise Unauthenticated(_BAD_CREDENTIALS)
-    return Session(
-        services.tokens.issue(actor, generation=account.token_generation), refresh, account
-    )
+    return _signed_in(info, actor, account, refresh)
 
 
 async def _verified_account(
@@ -90,7 +89,7 @@ async def refresh_session(info: strawberry.Info, refresh_token: str) -> Session:
             issued = await _rotate(session, services, row, client=info.context.client)
     if issued is None:
         raise Unauthenticated("refresh token is not valid")
-    return issued
+    return _signed_in(info, issued.actor, issued.viewer, issued.refresh_token)
 
 
 async def _rotate(
@@ -103,8 +102,15 @@ async def _rotate(
     actor = await _actor_of(session, account, client=client)
     refresh = await _new_refresh_token(session, services, account.id, family_id=row.family_id)
     return Session(
-        services.tokens.issue(actor, generation=account.token_generation), refresh, account
+        services.tokens.issue(actor, generation=account.token_generation), refresh, account, actor
     )
+
+
+def _signed_in(info: strawberry.Info, actor: Actor, account: AccountRow, refresh: str) -> Session:
+    """The new session; the rest of this operation (``viewer { … }``) runs as its actor."""
+    info.context.set_actor(actor)
+    token = info.context.services.tokens.issue(actor, generation=account.token_generation)
+    return Session(token, refresh, account, actor)
 
 
 async def logout(info: strawberry.Info, refresh_token: str | None = None) -> bool:

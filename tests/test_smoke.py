@@ -10,5 +10,19 @@ async def test_teacher_reads_own_class_roster(api, services):
         {"id": str(world.room_a.id)},
         token=token,
     )
-    print(result)
     assert result.data["classroom"]["name"] == "a"
+
+
+async def test_login_payload_resolves_the_viewer_as_the_new_session(api, services):
+    """A client can sign in and read its own classes in one round trip."""
+    world = await build_world(services.sessions)
+    result = await api(
+        """mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) {
+            viewer { role classrooms { name children { displayName } } } } }""",
+        {"l": world.logins["teacher"], "p": PASSWORD},
+    )
+    assert result.errors == []
+    viewer = result.data["login"]["viewer"]
+    assert viewer["role"] == "TEACHER"
+    assert [c["name"] for c in viewer["classrooms"]] == ["a"]
+    assert len(viewer["classrooms"][0]["children"]) == 2
