@@ -80,10 +80,22 @@ def seed(demo: bool) -> None:
 )
 @click.option("--facility", "facility_code", help="Facility code (e.g. F01) for facility roles.")
 @click.option("--name", "display_name", required=True, help="Name shown in the app.")
+@click.option(
+    "--classroom",
+    "classrooms",
+    multiple=True,
+    help="Teachers: a classroom name of this fiscal year (repeat for several).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(
-    login_id: str, role: str, facility_code: str | None, display_name: str, password_stdin: bool
+    login_id: str,
+    role: str,
+    facility_code: str | None,
+    display_name: str,
+    classrooms: tuple[str, ...],
+    password_stdin: bool,
 ) -> None:
+    from domain.errors import DomainError
     from hoiku.accounts_admin import create_account
 
     if password_stdin:
@@ -92,17 +104,21 @@ def create_user(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = get_settings()
     url = database_url(settings)
-    message = run_async(
-        lambda: create_account(
-            settings,
-            url,
-            login_id=login_id,
-            role=role,
-            facility_code=facility_code,
-            display_name=display_name,
-            password=password,
+    try:
+        message = run_async(
+            lambda: create_account(
+                settings,
+                url,
+                login_id=login_id,
+                role=role,
+                facility_code=facility_code,
+                display_name=display_name,
+                password=password,
+                classrooms=classrooms,
+            )
         )
-    )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     click.echo(message)
 
 
