@@ -70,14 +70,14 @@ async def _insert(
     facility_id = await _facility_id(connection, facility_code) if facility_code else None
     account_id = uuid.uuid4()
     await connection.execute(
-        insert(AccountRow.__table__).values(
+        insert(AccountRow).values(
             id=account_id, login_id=login_id, password_hash=password_hash, role=kind.value,
             display_name=display_name, facility_id=facility_id, disabled=False, token_generation=0,
         )
     )  # fmt: skip
     for classroom_id in await _classroom_ids(connection, facility_id, classrooms):
         await connection.execute(
-            insert(AccountClassroomRow.__table__).values(
+            insert(AccountClassroomRow).values(
                 account_id=account_id, classroom_id=classroom_id
             )
         )
