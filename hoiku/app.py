@@ -68,7 +68,9 @@ class HoikuGraphQL(GraphQL[RequestContext, None]):
 @contextlib.asynccontextmanager
 async def serving_realtime(services: Services, redis_url: str | None) -> AsyncIterator[None]:
     """Subscriptions' hub and the publisher that mutations call after commit."""
-    async with running_realtime(redis_url, services.sessions) as realtime:
+    # The hub's reads are single statements: the autocommit pool spares BEGIN/ROLLBACK.
+    reads = make_sessionmaker(services.reads) if services.reads is not None else services.sessions
+    async with running_realtime(redis_url, reads) as realtime:
         services.extras.update(hub=realtime.hub, publisher=realtime.publisher)
         try:
             yield

@@ -10,9 +10,28 @@ resumes by cursor from the last row it took.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import deque
+from datetime import datetime
+from typing import Any, Protocol
 
-from persistence.models import StreamEventRow
+
+class EventRow(Protocol):
+    """A ``stream_event`` row as followers receive it: read-only, ids in its payload."""
+
+    @property
+    def stream(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def subject_id(self) -> uuid.UUID | None: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime: ...
+
 
 BEHIND = object()  # next(): the queue overflowed and is drained; read on from the database
 
@@ -37,7 +56,7 @@ class Follower:
     def __init__(self, maxsize: int, max_stall: int) -> None:
         self.maxsize = maxsize
         self.max_stall = max_stall
-        self.queue: deque[StreamEventRow] = deque()
+        self.queue: deque[EventRow] = deque()
         self.waiter: asyncio.Future[None] | None = None
         self.start: int | None = None  # the feed's head when this follower joined it
         self.stalled = 0  # rows handed over since the subscriber last took one
@@ -45,7 +64,7 @@ class Follower:
         self.lagged = False
         self.closed = False
 
-    def deliver(self, row: StreamEventRow) -> None:
+    def deliver(self, row: EventRow) -> None:
         if self.lagged or self.closed:
             return
         self.stalled += 1
@@ -71,7 +90,7 @@ class Follower:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
 
-    async def next(self) -> StreamEventRow | object | None:
+    async def next(self) -> EventRow | object | None:
         """The next queued row; BEHIND once drained after an overflow; None once closed."""
         while True:
             if self.lagged:

@@ -25,20 +25,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.models import StreamEventRow, StreamHeadRow
-from persistence.repositories.events import events_after
 from realtime.broadcast import Broadcast, Subscriber, SubscriberOverflow
 from realtime.channels import channel_of
-from realtime.follower import BEHIND, Follower, Lagged
+from realtime.follower import BEHIND, EventRow, Follower, Lagged
 from realtime.publisher import parse_notification
 
-__all__ = ["CursorAhead", "FollowerLagged", "StreamHub"]
+__all__ = ["CursorAhead", "EventRow", "FollowerLagged", "StreamHub"]
 
 logger = logging.getLogger(__name__)
+_EVENT = StreamEventRow.__table__
 
 
 class FollowerLagged(Exception):
@@ -170,7 +171,7 @@ class StreamHub:
     @contextlib.asynccontextmanager
     async def follow(
         self, stream: str, after_seq: int | None = None
-    ) -> AsyncIterator[AsyncIterator[StreamEventRow]]:
+    ) -> AsyncIterator[AsyncIterator[EventRow]]:
         """Rows after ``after_seq`` (None: from now on), then live ones, in seq order."""
         feed = self._feeds.get(stream)
         if feed is None:
@@ -213,17 +214,24 @@ class StreamHub:
         return len(feed.followers) if feed.ready.exception() is None else 0
 
     async def read_head(self, stream: str) -> int:
+        query = select(StreamHeadRow.seq).where(StreamHeadRow.stream == stream)
         async with self._sessions() as session:
-            query = select(StreamHeadRow.seq).where(StreamHeadRow.stream == stream)
             return int((await session.scalar(query)) or 0)
 
-    async def read_after(self, stream: str, after_seq: int) -> Sequence[StreamEventRow]:
+    async def read_after(self, stream: str, after_seq: int) -> Sequence[EventRow]:
+        """One page of the stream after ``after_seq``, as plain rows (no ORM instances)."""
+        query = (
+            select(_EVENT)
+            .where(_EVENT.c.stream == stream, _EVENT.c.seq > after_seq)
+            .order_by(_EVENT.c.seq)
+            .limit(self.page_size)
+        )
         async with self._sessions() as session:
-            return await events_after(session, stream, after_seq, limit=self.page_size)
+            return cast(Sequence[EventRow], (await session.execute(query)).all())
 
     async def _events(
         self, feed: _Feed, follower: Follower, after_seq: int | None
-    ) -> AsyncGenerator[StreamEventRow, None]:
+    ) -> AsyncGenerator[EventRow, None]:
         if after_seq is None:
             last = follower.start if follower.start is not None else feed.head
         else:
@@ -238,12 +246,12 @@ class StreamHub:
                 return
             if item is BEHIND:
                 rows = self._catch_up(feed, follower, last)
-            elif not isinstance(item, StreamEventRow) or item.seq <= last:
+            elif (live := cast(EventRow, item)).seq <= last:
                 continue  # already read from the database
-            elif item.seq > last + 1:  # a gap (there should be none) is read, not skipped
-                rows = self._replay(feed.stream, last, until=item.seq)
+            elif live.seq > last + 1:  # a gap (there should be none) is read, not skipped
+                rows = self._replay(feed.stream, last, until=live.seq)
             else:
-                rows = _just(item)
+                rows = _just(live)
             async for row in rows:
                 if follower.lagged:  # it stalled even while reading from the database
                     raise FollowerLagged(feed.stream, last)
@@ -253,7 +261,7 @@ class StreamHub:
 
     async def _catch_up(
         self, feed: _Feed, follower: Follower, after_seq: int
-    ) -> AsyncIterator[StreamEventRow]:
+    ) -> AsyncIterator[EventRow]:
         """Read on from the database until level with the feed, then take live rows again."""
         while True:
             async for row in self._replay(feed.stream, after_seq, until=None):
@@ -265,7 +273,7 @@ class StreamHub:
 
     async def _replay(
         self, stream: str, after_seq: int, *, until: int | None
-    ) -> AsyncIterator[StreamEventRow]:
+    ) -> AsyncIterator[EventRow]:
         while True:
             rows = await self.read_after(stream, after_seq)
             for row in rows:
@@ -295,5 +303,5 @@ class StreamHub:
             del self._feeds[feed.stream]
 
 
-async def _just(row: StreamEventRow) -> AsyncIterator[StreamEventRow]:
+async def _just(row: EventRow) -> AsyncIterator[EventRow]:
     yield row

@@ -22,9 +22,12 @@ class Realtime:
 
 @contextlib.asynccontextmanager
 async def running_realtime(
-    redis_url: str | None, sessions: async_sessionmaker[AsyncSession]
+    redis_url: str | None, reads: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Realtime]:
-    """Redis fan-out when ``redis_url`` is set, this process only when it is None."""
+    """Redis fan-out when ``redis_url`` is set, this process only when it is None.
+
+    ``reads`` serves the hub's single-statement reads (best an autocommit engine).
+    """
     hub: StreamHub | None = None
 
     async def on_reconnect(channels: set[str]) -> None:
@@ -32,7 +35,7 @@ async def running_realtime(
             await hub.catch_up(channels)
 
     broadcast = make_broadcast(redis_url, on_reconnect=on_reconnect)
-    hub = StreamHub(broadcast, sessions)
+    hub = StreamHub(broadcast, reads)
     await broadcast.connect()
     publisher = Publisher(broadcast)
     try:

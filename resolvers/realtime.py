@@ -21,9 +21,8 @@ from domain.attendance import AttendanceEvent
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.roles import Actor
 from domain.subscriptions import can_follow_alerts, can_follow_child, can_follow_classroom
-from persistence.models import StreamEventRow
 from realtime import channels
-from realtime.hub import CursorAhead, FollowerLagged, StreamHub
+from realtime.hub import CursorAhead, EventRow, FollowerLagged, StreamHub
 from resolvers.attendance_loaders import loaders_of
 from resolvers.ids import parse_id
 
@@ -47,7 +46,7 @@ class StreamEvent:
     """One event of a stream, as a subscription yields it."""
 
     stream: str
-    row: StreamEventRow
+    row: EventRow
 
     @property
     def cursor(self) -> str:

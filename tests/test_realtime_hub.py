@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -241,6 +242,28 @@ async def test_a_redis_restart_mid_stream_loses_and_repeats_nothing(services, ca
             after = await asyncio.gather(*(collect(f, 3) for f in followers))
         assert before == [[1, 2, 3, 4, 5]] * 3
         assert after == [[6, 7, 8]] * 3
+        assert any("followers will catch up" in r.getMessage() for r in caplog.records)
+    finally:
+        await redis.kill()
+
+
+async def test_publishing_never_keeps_a_mutation_waiting_on_redis(services, caplog):
+    caplog.set_level(logging.WARNING)
+    redis = await started_redis()
+    stream = new_stream()
+    try:
+        async with running_realtime(redis.url, services.sessions) as rt:
+            await redis.kill()
+            batch = EventBatch()
+            async with services.sessions.begin() as session:
+                await append_event(
+                    session, batch, stream=stream, kind="checked_in", subject_id=None
+                )
+            started = time.perf_counter()
+            await rt.publisher.publish(batch)  # returns at once; the retries run behind
+            returned_after = time.perf_counter() - started
+            await rt.publisher.drain()
+        assert returned_after < 0.05
         assert any("followers will catch up" in r.getMessage() for r in caplog.records)
     finally:
         await redis.kill()
