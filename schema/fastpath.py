@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
+from types import CoroutineType
 from typing import Any
 
 from graphql import (
@@ -32,10 +33,12 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -74,19 +77,15 @@ class FieldPlan:
     is_list: bool
     serialize: Callable[[Any], Any] | None  # leaves only
     children: list[FieldPlan] = field(default_factory=list)
+    plain_string: bool = False  # a String/ID leaf: a str value needs no serializing
+
+    @property
+    def takes_args(self) -> bool:
+        return bool(self.gql_field is not None and self.gql_field.args)
 
 
 Path = tuple[str | int, ...]
 Parent = tuple[Any, dict[str, Any], Path]  # (object, its response dict, its path)
-
-
-@dataclass
-class _Slot:
-    """A place in the response that one resolved value fills."""
-
-    out: dict[str, Any]
-    key: str
-    path: tuple[str | int, ...]
 
 
 def _typename(name: str) -> Callable[[Any, FastInfo, dict[str, Any]], Any]:
@@ -103,6 +102,8 @@ def _caller(strawberry_field: Any) -> Callable[[Any, FastInfo, dict[str, Any]], 
     takes_root, takes_info = "root" in parameters, "info" in parameters
     if "self" in parameters:
         raise Unsupported("method resolver")
+    if list(parameters) == ["root", "info"]:  # every guard and relation: call directly
+        return lambda root, info, args: function(root, info)
 
     def call(root: Any, info: FastInfo, args: dict[str, Any]) -> Any:
         if takes_root:
@@ -182,6 +183,7 @@ class PlanCompiler:
         )
         if is_leaf_type(inner):
             plan.serialize = inner.serialize
+            plan.plain_string = inner in (GraphQLString, GraphQLID)
         elif isinstance(inner, GraphQLObjectType) and node.selection_set is not None:
             plan.children = self.compile(inner, node.selection_set)
         else:
@@ -211,81 +213,104 @@ def plan_for(
     return _plans[key]
 
 
+_AWAITABLES = (CoroutineType, asyncio.Future)
+_NO_ARGS: dict[str, Any] = {}
+
+
 class Run:
+    """One execution of a plan: level by level, each level's awaitables gathered."""
+
     def __init__(self, context: Any, variables: Any) -> None:
         self.info = FastInfo(context)
         self.variables = variables
         self.errors: list[GraphQLError] = []
 
     async def level(self, plans: list[FieldPlan], parents: list[Parent]) -> None:
-        pending: list[tuple[FieldPlan, _Slot, Any]] = []
-        resolved: list[tuple[FieldPlan, _Slot, Any]] = []
+        pending: list[tuple[FieldPlan, dict[str, Any], Path, Any]] = []
+        objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]] = []
         try:
-            self._start(plans, parents, pending, resolved)
+            self._start(plans, parents, pending, objects)
         except BaseException:
-            for _, _, awaitable in pending:
-                if inspect.iscoroutine(awaitable):
+            for _, _, _, awaitable in pending:
+                if isinstance(awaitable, CoroutineType):
                     awaitable.close()
             raise
         if pending:
-            results = await asyncio.gather(*(v for _, _, v in pending), return_exceptions=True)
-            for (plan, slot, _), result in zip(pending, results, strict=True):
+            results = await asyncio.gather(*(p[3] for p in pending), return_exceptions=True)
+            for (plan, out, path, _), result in zip(pending, results, strict=True):
                 if isinstance(result, DomainError):
-                    self._fail(plan, slot, result)
+                    self._fail(plan, out, path, result)
                 elif isinstance(result, BaseException):
                     raise Unsupported("unexpected error") from result
                 else:
-                    resolved.append((plan, slot, result))
-        await self._complete(resolved)
+                    self._place(plan, out, path, result, objects)
+        await self._descend(objects)
 
     def _start(
         self,
         plans: list[FieldPlan],
         parents: list[Parent],
-        pending: list[tuple[FieldPlan, _Slot, Any]],
-        resolved: list[tuple[FieldPlan, _Slot, Any]],
+        pending: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
+        objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
     ) -> None:
-        """Call every resolver of this level; awaitables are gathered by the caller."""
+        """Call every resolver of this level; leaves are placed at once."""
+        info = self.info
         for plan in plans:
-            args = (
-                self._arguments(plan) if plan.gql_field is not None and plan.gql_field.args else {}
-            )
+            args = self._arguments(plan) if plan.takes_args else _NO_ARGS
+            call = plan.call
             for root, out, path in parents:
-                slot = _Slot(out, plan.key, (*path, plan.key))
-                out[plan.key] = None
                 try:
-                    value = plan.call(root, self.info, dict(args))
+                    value = call(root, info, dict(args) if args else args)
                 except DomainError as error:
-                    self._fail(plan, slot, error)
+                    self._fail(plan, out, path, error)
                     continue
                 except Exception as error:  # masked and logged by the full executor
                     raise Unsupported("unexpected error") from error
-                (pending if inspect.isawaitable(value) else resolved).append((plan, slot, value))
+                if isinstance(value, _AWAITABLES):
+                    out[plan.key] = None
+                    pending.append((plan, out, path, value))
+                else:
+                    self._place(plan, out, path, value, objects)
 
-    async def _complete(self, resolved: list[tuple[FieldPlan, _Slot, Any]]) -> None:
+    def _place(
+        self,
+        plan: FieldPlan,
+        out: dict[str, Any],
+        path: Path,
+        value: Any,
+        objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
+    ) -> None:
+        if value is None:
+            if plan.non_null:
+                raise Unsupported("null in non-null field")
+            out[plan.key] = None
+        elif plan.serialize is None:
+            out[plan.key] = None  # filled in by _descend
+            objects.append((plan, out, path, value))
+        elif plan.is_list:
+            out[plan.key] = [plan.serialize(v) for v in value]
+        elif plan.plain_string and type(value) is str:
+            out[plan.key] = value
+        else:
+            out[plan.key] = plan.serialize(value)
+
+    async def _descend(self, objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]]) -> None:
+        """Build the child objects of this level and resolve them, one level per plan."""
         by_plan: dict[int, tuple[FieldPlan, list[Parent]]] = {}
-        for plan, slot, value in resolved:
-            if value is None:
-                if plan.non_null:
-                    raise Unsupported("null in non-null field")
-                continue
-            if plan.serialize is not None:
-                slot.out[slot.key] = (
-                    [plan.serialize(v) for v in value] if plan.is_list else plan.serialize(value)
-                )
-                continue
+        for plan, out, path, value in objects:
             children = by_plan.setdefault(id(plan), (plan, []))[1]
+            here = (*path, plan.key)
             if plan.is_list:
                 items: list[Any] = []
                 for index, item in enumerate(value):
                     child: dict[str, Any] = {}
                     items.append(child)
-                    children.append((item, child, (*slot.path, index)))
-                slot.out[slot.key] = items
+                    children.append((item, child, (*here, index)))
+                out[plan.key] = items
             else:
                 child = {}
-                slot.out[slot.key] = child
-                children.append((value, child, slot.path))
+                out[plan.key] = child
+                children.append((value, child, here))
         for plan, parents in by_plan.values():
             await self.level(plan.children, parents)
 
@@ -294,12 +319,13 @@ class Run:
         values = get_argument_values(plan.gql_field, plan.node, self.variables)
         return {plan.arg_names[name]: value for name, value in values.items()}
 
-    def _fail(self, plan: FieldPlan, slot: _Slot, error: DomainError) -> None:
+    def _fail(self, plan: FieldPlan, out: dict[str, Any], path: Path, error: DomainError) -> None:
         if plan.non_null:
             raise Unsupported("error in non-null field")
+        out[plan.key] = None
         self.errors.append(
             GraphQLError(
-                error.message, nodes=[plan.node], path=list(slot.path), original_error=error
+                error.message, nodes=[plan.node], path=[*path, plan.key], original_error=error
             )
         )
 
