@@ -3,11 +3,20 @@
 Default deny: a role that is not named below reaches nothing. Anything
 outside these predicates is, to the API, indistinguishable from a record
 that does not exist.
+
+The actor's values enter as named bind parameters (``scope_values``) and sets
+as arrays (``= ANY``), so a predicate's SQL depends only on the actor's
+``scope_shape``: hot read paths compile a statement once per shape.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+import uuid
+from collections.abc import Hashable
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, any_, bindparam, false, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from domain.roles import Actor, Role
 from persistence.models import ChildRow, ClassroomRow, FacilityRow, GuardianRow, GuardianshipRow
@@ -15,17 +24,44 @@ from persistence.models import ChildRow, ClassroomRow, FacilityRow, GuardianRow,
 _FACILITY_ROLES = (Role.DIRECTOR, Role.NURSE, Role.CLERK, Role.KIOSK)
 
 
+_ID = UUID(as_uuid=True)
+
+
+def scope_values(actor: Actor) -> dict[str, Any]:
+    """The bind-parameter values of the actor's scope predicates."""
+    return {
+        "scope_facility_id": actor.facility_id,
+        "scope_classroom_ids": sorted(actor.classroom_ids),
+        "scope_guardian_id": actor.guardian_id,
+    }
+
+
+def scope_shape(actor: Actor) -> Hashable:
+    """What the SQL of the actor's scope predicates depends on (not the values)."""
+    return (actor.role, actor.facility_id is None)
+
+
+def _facility(actor: Actor) -> BindParameter[uuid.UUID]:
+    return bindparam("scope_facility_id", actor.facility_id, type_=_ID)
+
+
+def _classrooms(actor: Actor) -> ColumnElement[Any]:
+    ids: list[uuid.UUID] = sorted(actor.classroom_ids)
+    return any_(bindparam("scope_classroom_ids", ids, type_=ARRAY(_ID)))
+
+
 def _own_child_ids(actor: Actor):  # type: ignore[no-untyped-def]
-    return select(GuardianshipRow.child_id).where(GuardianshipRow.guardian_id == actor.guardian_id)
+    guardian = bindparam("scope_guardian_id", actor.guardian_id, type_=_ID)
+    return select(GuardianshipRow.child_id).where(GuardianshipRow.guardian_id == guardian)
 
 
 def child_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.WARD_ADMIN:
         return true()
     if actor.role in _FACILITY_ROLES:
-        return ChildRow.facility_id == actor.facility_id
+        return ChildRow.facility_id == _facility(actor)
     if actor.role is Role.TEACHER:
-        return ChildRow.classroom_id.in_(actor.classroom_ids)
+        return ChildRow.classroom_id == _classrooms(actor)
     if actor.role is Role.GUARDIAN:
         return ChildRow.id.in_(_own_child_ids(actor))
     return false()
@@ -48,9 +84,9 @@ def classroom_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.role in (Role.WARD_ADMIN, Role.REPORTER):
         return true()
     if actor.role in _FACILITY_ROLES:
-        return ClassroomRow.facility_id == actor.facility_id
+        return ClassroomRow.facility_id == _facility(actor)
     if actor.role is Role.TEACHER:
-        return ClassroomRow.id.in_(actor.classroom_ids)
+        return ClassroomRow.id == _classrooms(actor)
     if actor.role is Role.GUARDIAN:
         own = select(ChildRow.classroom_id).where(ChildRow.id.in_(_own_child_ids(actor)))
         return ClassroomRow.id.in_(own)
@@ -65,4 +101,4 @@ def facility_scope(actor: Actor) -> ColumnElement[bool]:
         return FacilityRow.id.in_(own)
     if actor.facility_id is None:
         return false()
-    return FacilityRow.id == actor.facility_id
+    return FacilityRow.id == _facility(actor)

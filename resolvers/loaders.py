@@ -11,16 +11,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
+from persistence.raw_reads import RawReads
 from persistence.repositories import family
 from resolvers.attendance_loaders import AttendanceLoaders
 
 T = TypeVar("T")
 BatchQuery = Callable[[AsyncSession, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
-CoreQuery = Callable[[AsyncConnection, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
+CoreQuery = Callable[[RawReads, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
 
 
 class Loaders:
@@ -64,7 +65,6 @@ class Loaders:
             if self._reads is None:
                 async with self._sessions() as session:
                     return await query(session, self._actor, keys)  # type: ignore[arg-type]
-            async with self._reads.connect() as connection:
-                return await query(connection, self._actor, keys)
+            return await query(RawReads(self._reads), self._actor, keys)
 
         return DataLoader(load_fn=load)

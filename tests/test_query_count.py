@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from persistence import raw_reads
 from resolvers.services import Services
 from tests.factories import PASSWORD, build_world
 from tests.support import GraphQLClient
@@ -32,11 +33,14 @@ def recorded_statements(services: Services) -> Iterator[list[str]]:
     engines = [e.sync_engine for e in (services.engine, services.reads) if e is not None]
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    # Hot reads run on the driver directly and report their statements here.
+    raw_reads.statement_observers.append(statements.append)
     try:
         yield statements
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+        raw_reads.statement_observers.remove(statements.append)
 
 
 @pytest.mark.parametrize("per_room", [2, 10])

@@ -12,11 +12,12 @@ Code that changes records loads ORM rows itself (see ``family_write``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import LargeBinary, select, tuple_, type_coerce
+from sqlalchemy import LargeBinary, Select, any_, bindparam, select, tuple_, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
@@ -30,6 +31,7 @@ from persistence.models import (
     HouseholdMemberRow,
     PickupPersonRow,
 )
+from persistence.raw_reads import Build, RawReads
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import child_scope, classroom_scope, facility_scope, guardian_scope
 
@@ -61,24 +63,74 @@ class GuardianLink:
     link: Any | None  # GuardianshipRow or a read row with its columns
 
 
-async def children_by_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[Any | None]:
-    rows = await session.execute(
-        select(*CHILD_COLUMNS).where(ChildRow.id.in_(ids), child_scope(actor))
+def _keys(ids: Sequence[uuid.UUID]) -> Any:
+    """The batch's keys as one array parameter: the SQL is the same for any batch size."""
+    return any_(bindparam("keys", list(ids), type_=ARRAY(UUID(as_uuid=True))))
+
+
+async def _run(
+    reader: Reader | RawReads, name: str, build: Build, actor: Actor, ids: Sequence[uuid.UUID]
+) -> Iterable[Any]:
+    if isinstance(reader, RawReads):
+        return await reader.fetch(name, build, actor, ids)
+    return await reader.execute(build(actor, ids))
+
+
+def _children_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return select(*CHILD_COLUMNS).where(ChildRow.id == _keys(ids), child_scope(actor))
+
+
+def _children_by_classroom_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return (
+        select(*CHILD_COLUMNS)
+        .where(ChildRow.classroom_id == _keys(ids), child_scope(actor))
+        .order_by(*_CHILD_ORDER)
     )
+
+
+def _children_by_guardian_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return (
+        select(GuardianshipRow.guardian_id.label("via_guardian_id"), *CHILD_COLUMNS)
+        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
+        .where(GuardianshipRow.guardian_id == _keys(ids), child_scope(actor))
+        .order_by(*_CHILD_ORDER)
+    )
+
+
+def _guardians_by_child_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    # The two tables share no column name, so one row carries guardian and link.
+    return (
+        select(*GUARDIANSHIP_COLUMNS, *GUARDIAN_COLUMNS)
+        .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
+        .where(GuardianshipRow.child_id == _keys(ids))
+        .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
+    )
+
+
+def _guardians_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return select(*GUARDIAN_COLUMNS).where(GuardianRow.id == _keys(ids), guardian_scope(actor))
+
+
+def _classrooms_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return select(CLASSROOM).where(ClassroomRow.id == _keys(ids), classroom_scope(actor))
+
+
+def _facilities_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return select(FACILITY).where(FacilityRow.id == _keys(ids), facility_scope(actor))
+
+
+async def children_by_ids(
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[Any | None]:
+    rows = await _run(session, "children_by_ids", _children_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def children_by_classroom_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    query = (
-        select(*CHILD_COLUMNS)
-        .where(ChildRow.classroom_id.in_(ids), child_scope(actor))
-        .order_by(*_CHILD_ORDER)
-    )
-    return many_per_key(ids, await session.execute(query), _classroom_of)
+    rows = await _run(session, "children_by_classroom", _children_by_classroom_ids, actor, ids)
+    return many_per_key(ids, rows, _classroom_of)
 
 
 def _classroom_of(child: Any) -> uuid.UUID:
@@ -87,39 +139,28 @@ def _classroom_of(child: Any) -> uuid.UUID:
 
 
 async def children_by_guardian_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    query = (
-        select(GuardianshipRow.guardian_id.label("via_guardian_id"), *CHILD_COLUMNS)
-        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
-        .where(GuardianshipRow.guardian_id.in_(ids), child_scope(actor))
-        .order_by(*_CHILD_ORDER)
-    )
-    return many_per_key(ids, await session.execute(query), lambda r: r.via_guardian_id)
+    rows = await _run(session, "children_by_guardian", _children_by_guardian_ids, actor, ids)
+    return many_per_key(ids, rows, lambda r: r.via_guardian_id)
 
 
 async def guardians_by_child_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[GuardianLink]]:
     """Guardians of children the actor already reached (so they are in scope too)."""
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    # The two tables share no column name, so one row carries guardian and link.
-    query = (
-        select(*GUARDIANSHIP_COLUMNS, *GUARDIAN_COLUMNS)
-        .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
-        .where(GuardianshipRow.child_id.in_(ids))
-        .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
-    )
-    grouped = many_per_key(ids, await session.execute(query), lambda r: r.child_id)
+    rows = await _run(session, "guardians_by_child", _guardians_by_child_ids, actor, ids)
+    grouped = many_per_key(ids, rows, lambda r: r.child_id)
     return [[GuardianLink(row, row) for row in group] for group in grouped]
 
 
 async def guardians_by_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    query = select(*GUARDIAN_COLUMNS).where(GuardianRow.id.in_(ids), guardian_scope(actor))
-    return one_per_key(ids, await session.execute(query), lambda r: r.id)
+    rows = await _run(session, "guardians_by_ids", _guardians_by_ids, actor, ids)
+    return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def household_by_child_ids(
@@ -141,10 +182,10 @@ async def pickup_persons_by_child_ids(
 
 
 async def classrooms_by_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    query = select(CLASSROOM).where(ClassroomRow.id.in_(ids), classroom_scope(actor))
-    return one_per_key(ids, await session.execute(query), lambda r: r.id)
+    rows = await _run(session, "classrooms_by_ids", _classrooms_by_ids, actor, ids)
+    return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def classrooms_by_facility_ids(
@@ -159,10 +200,10 @@ async def classrooms_by_facility_ids(
 
 
 async def facilities_by_ids(
-    session: Reader, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    query = select(FACILITY).where(FacilityRow.id.in_(ids), facility_scope(actor))
-    return one_per_key(ids, await session.execute(query), lambda r: r.id)
+    rows = await _run(session, "facilities_by_ids", _facilities_by_ids, actor, ids)
+    return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def children_page(
