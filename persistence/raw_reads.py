@@ -51,15 +51,10 @@ class RawReads:
     ) -> list[Record]:
         sql, order = self._compile(name, build, actor, keys)
         values = {**scope_values(actor), "keys": list(keys)}
-        for observe in statement_observers:
-            observe(sql)
-        async with self._engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            rows: list[Record] = await driver.fetch(
-                sql, *(values[n] for n in order), record_class=Record
-            )
-            return rows
+        rows: list[Record] = await on_driver(
+            self._engine, sql, [values[n] for n in order], fetch=True
+        )
+        return rows
 
     def _compile(
         self, name: str, build: Build, actor: Actor, keys: Sequence[uuid.UUID]
@@ -70,3 +65,15 @@ class RawReads:
             statement = build(actor, keys).compile(dialect=self._engine.dialect)
             compiled = _compiled[key] = (statement.string, tuple(statement.positiontup or ()))
         return compiled
+
+
+async def on_driver(engine: AsyncEngine, sql: str, params: list[Any], *, fetch: bool) -> Any:
+    """Run one statement on a pooled connection's asyncpg driver (autocommit engine)."""
+    for observe in statement_observers:
+        observe(sql)
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        if fetch:
+            return await driver.fetch(sql, *params, record_class=Record)
+        return await driver.execute(sql, *params)

@@ -103,9 +103,7 @@ class FlushAuditReads(SchemaExtension):
             async with context.sessions.begin() as session:
                 await audit.append(session, context.actor_or_none, records)
             return
-        # A single INSERT is atomic by itself: autocommit spares BEGIN/COMMIT.
-        async with reads.connect() as connection:
-            await audit.append(connection, context.actor_or_none, records)
+        await audit.append_on_driver(reads, context.actor_or_none, records)
 
 
 class IntrospectionOnlyForAdminsInProduction(SchemaExtension):

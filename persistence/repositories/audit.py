@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from domain.roles import Actor, Role
 from persistence.models import AuditEntryRow
+from persistence.raw_reads import on_driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +55,47 @@ async def append(
 ) -> None:
     """Append entries in one statement; the caller's transaction commits them."""
     entries = list(records)
+    if entries:
+        await session.execute(_APPEND, _values(actor, entries, role=role, client=client))
+
+
+async def append_on_driver(
+    engine: AsyncEngine, actor: Actor | None, records: Iterable[AuditRecord]
+) -> None:
+    """``append`` in autocommit on the asyncpg driver: the same statement, compiled once.
+
+    Used for the audit rows of reads, written after every query that read a
+    special-care item; a single INSERT needs no surrounding transaction.
+    """
+    entries = list(records)
     if not entries:
         return
+    global _compiled_append
+    if _compiled_append is None:
+        compiled = _APPEND.compile(dialect=engine.dialect)
+        _compiled_append = (compiled.string, tuple(compiled.positiontup or ()))
+    sql, order = _compiled_append
+    values = _values(actor, entries, role=None, client="")
+    await on_driver(engine, sql, [values[name] for name in order], fetch=False)
+
+
+_compiled_append: tuple[str, tuple[str, ...]] | None = None
+
+
+def _values(
+    actor: Actor | None, entries: list[AuditRecord], *, role: str | None, client: str
+) -> dict[str, Any]:
     default_facility = actor.facility_id if actor else None
-    await session.execute(
-        _APPEND,
-        {
-            "account_id": actor.account_id if actor else None,
-            "role": role or (actor.role.value if actor else "anonymous"),
-            "client": (client or (actor.client if actor else ""))[:200],
-            "actions": [e.action for e in entries],
-            "items": [e.item for e in entries],
-            "entities": [e.entity for e in entries],
-            "record_ids": [e.record_id for e in entries],
-            "facility_ids": [e.facility_id or default_facility for e in entries],
-        },
-    )
+    return {
+        "account_id": actor.account_id if actor else None,
+        "role": role or (actor.role.value if actor else "anonymous"),
+        "client": (client or (actor.client if actor else ""))[:200],
+        "actions": [e.action for e in entries],
+        "items": [e.item for e in entries],
+        "entities": [e.entity for e in entries],
+        "record_ids": [e.record_id for e in entries],
+        "facility_ids": [e.facility_id or default_facility for e in entries],
+    }
 
 
 async def entries_page(
