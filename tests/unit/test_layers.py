@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FRAMEWORKS = ("sqlalchemy", "strawberry", "starlette", "redis", "broadcaster", "aioboto3", "asyncpg")
+FRAMEWORKS = (
+    "sqlalchemy",
+    "strawberry",
+    "starlette",
+    "redis",
+    "broadcaster",
+    "aioboto3",
+    "asyncpg",
+)
 FORBIDDEN = {
     "domain": ("schema", "resolvers", "persistence", "realtime", "hoiku", *FRAMEWORKS),
     "persistence": ("schema", "resolvers", "realtime", "hoiku", "strawberry", "starlette"),
