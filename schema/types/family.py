@@ -156,161 +156,86 @@ class Child:
     )
 
 
+def _guardian(item_class: ItemClass, attr: Any, description: str, *, own: bool = False) -> Any:
+    """A guarded guardian field; ``own``: a guardian reads it on their own record only."""
+    is_own = r.is_own_guardian_record if own else None
+    return sensitive(
+        item_class, attr, entity="guardian", record_id=_guardian_id, is_own=is_own,
+        description=description,
+    )  # fmt: skip
+
+
+def _link(item_class: ItemClass, name: str, description: str) -> Any:
+    """A field of the guardianship: set when the guardian was reached from a child."""
+    return _guardian(item_class, lambda g: getattr(g.link, name) if g.link else None, description)
+
+
 @strawberry.type(
     description="A guardian (保護者); relationship fields are set when reached from a child."
 )
 class Guardian:
     id: strawberry.ID = strawberry.field(resolver=r.guardian_link_id, description="Opaque id.")
-    family_name: str | None = sensitive(
-        C.GUARDIAN_NAME,
-        "guardian.family_name",
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Family name.",
+    family_name: str | None = _guardian(C.GUARDIAN_NAME, "guardian.family_name", "Family name.")
+    given_name: str | None = _guardian(C.GUARDIAN_NAME, "guardian.given_name", "Given name.")
+    family_name_kana: str | None = _guardian(
+        C.GUARDIAN_NAME, "guardian.family_name_kana", "Kana reading of the family name."
     )
-    given_name: str | None = sensitive(
-        C.GUARDIAN_NAME,
-        "guardian.given_name",
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Given name.",
+    given_name_kana: str | None = _guardian(
+        C.GUARDIAN_NAME, "guardian.given_name_kana", "Kana reading of the given name."
     )
-    family_name_kana: str | None = sensitive(
-        C.GUARDIAN_NAME,
-        "guardian.family_name_kana",
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Kana reading of the family name.",
+    relationship: str | None = _link(
+        C.GUARDIAN_NAME, "relationship", "Relationship to the child (父, 母, 祖母 …)."
     )
-    given_name_kana: str | None = sensitive(
-        C.GUARDIAN_NAME,
-        "guardian.given_name_kana",
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Kana reading of the given name.",
+    is_primary_contact: bool | None = _link(
+        C.GUARDIAN_NAME, "is_primary_contact", "Whether the facility calls them first."
     )
-    relationship: str | None = sensitive(
-        C.GUARDIAN_NAME,
-        lambda g: g.link.relationship if g.link else None,
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Relationship to the child (父, 母, 祖母 …).",
+    may_pick_up: bool | None = _link(
+        C.GUARDIAN_NAME, "may_pick_up", "Whether they may pick the child up."
     )
-    is_primary_contact: bool | None = sensitive(
-        C.GUARDIAN_NAME,
-        lambda g: g.link.is_primary_contact if g.link else None,
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Whether the facility calls them first.",
-    )
-    may_pick_up: bool | None = sensitive(
-        C.GUARDIAN_NAME,
-        lambda g: g.link.may_pick_up if g.link else None,
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Whether they may pick the child up.",
-    )
-    pickup_restricted: bool | None = sensitive(
+    pickup_restricted: bool | None = _link(
         C.PICKUP_RESTRICTION,
-        lambda g: g.link.pickup_restricted if g.link else None,
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Staff only: pick-up by this person must be refused.",
+        "pickup_restricted",
+        "Staff only: pick-up by this person must be refused.",
     )
-    pickup_restriction_reason: str | None = sensitive(
-        C.PICKUP_RESTRICTION,
-        lambda g: g.link.pickup_restriction_reason if g.link else None,
-        entity="guardian",
-        record_id=_guardian_id,
-        description="Staff only: why pick-up is restricted.",
+    pickup_restriction_reason: str | None = _link(
+        C.PICKUP_RESTRICTION, "pickup_restriction_reason", "Staff only: why pick-up is restricted."
     )
-    date_of_birth: datetime.date | None = sensitive(
-        C.GUARDIAN_CONTACT,
-        "guardian.date_of_birth",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Date of birth.",
+    date_of_birth: datetime.date | None = _guardian(
+        C.GUARDIAN_CONTACT, "guardian.date_of_birth", "Date of birth.", own=True
     )
-    nationality: str | None = sensitive(
-        C.GUARDIAN_CONTACT,
-        "guardian.nationality",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Nationality.",
+    nationality: str | None = _guardian(
+        C.GUARDIAN_CONTACT, "guardian.nationality", "Nationality.", own=True
     )
-    home_phone: str | None = sensitive(
-        C.GUARDIAN_CONTACT,
-        "guardian.home_phone",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Home phone.",
+    home_phone: str | None = _guardian(
+        C.GUARDIAN_CONTACT, "guardian.home_phone", "Home phone.", own=True
     )
-    mobile_phone: str | None = sensitive(
-        C.GUARDIAN_CONTACT,
-        "guardian.mobile_phone",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Mobile phone.",
+    mobile_phone: str | None = _guardian(
+        C.GUARDIAN_CONTACT, "guardian.mobile_phone", "Mobile phone.", own=True
     )
-    fax: str | None = sensitive(
-        C.GUARDIAN_CONTACT,
-        "guardian.fax",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Fax.",
+    fax: str | None = _guardian(C.GUARDIAN_CONTACT, "guardian.fax", "Fax.", own=True)
+    address: str | None = _guardian(
+        C.GUARDIAN_EMPLOYMENT, "guardian.address", "Home address.", own=True
     )
-    address: str | None = sensitive(
-        C.GUARDIAN_EMPLOYMENT,
-        "guardian.address",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Home address.",
+    employment: Employment | None = _guardian(
+        C.GUARDIAN_EMPLOYMENT, _employment, "Employer (勤務先).", own=True
     )
-    employment: Employment | None = sensitive(
-        C.GUARDIAN_EMPLOYMENT,
-        _employment,
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Employer (勤務先).",
-    )
-    family_situation: str | None = sensitive(
+    family_situation: str | None = _guardian(
         C.GUARDIAN_SPECIAL_CARE,
         "guardian.family_situation",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Family situation (家庭状況).",
+        "Family situation (家庭状況).",
+        own=True,
     )
-    illness: str | None = sensitive(
-        C.GUARDIAN_SPECIAL_CARE,
-        "guardian.illness",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Illness (疾病).",
+    illness: str | None = _guardian(
+        C.GUARDIAN_SPECIAL_CARE, "guardian.illness", "Illness (疾病).", own=True
     )
-    disability: str | None = sensitive(
-        C.GUARDIAN_SPECIAL_CARE,
-        "guardian.disability",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Disability (障害).",
+    disability: str | None = _guardian(
+        C.GUARDIAN_SPECIAL_CARE, "guardian.disability", "Disability (障害).", own=True
     )
-    residence_situation: str | None = sensitive(
+    residence_situation: str | None = _guardian(
         C.GUARDIAN_SPECIAL_CARE,
         "guardian.residence_situation",
-        entity="guardian",
-        record_id=_guardian_id,
-        is_own=r.is_own_guardian_record,
-        description="Residence situation (居住状況).",
+        "Residence situation (居住状況).",
+        own=True,
     )
     children: list[Child] = strawberry.field(
         resolver=r.children_of_guardian,
