@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 from typing import Final
 
 from domain.errors import InvalidInput
@@ -51,10 +50,14 @@ def _month_day(day: date) -> tuple[int, int]:
 
 
 def staff_required(ages: Iterable[int], ratios: Mapping[int, int] = NATIONAL_RATIOS) -> int:
-    share = sum((Fraction(1, ratios[age]) for age in ages), Fraction(0))
+    # Exact arithmetic in whole units of 1/lcm(ratios): every 1/ratio is a whole number of
+    # them, so 3 × 1/3 is exactly one staff member (floats would drift), and it stays cheap
+    # enough to run on every stamp.
+    unit = math.lcm(*ratios.values())
+    share = sum(unit // ratios[age] for age in ages)
     if share == 0:
         return 0
-    return max(MINIMUM_STAFF, math.ceil(share))
+    return max(MINIMUM_STAFF, -(-share // unit))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from domain.attendance import AttendanceEvent, at_local, is_open_day, local_day
 from domain.pickup import Presenter
 from domain.roles import Actor
-from persistence.models import ChildRow, FacilityRow
+from persistence.models import FacilityRow
 from persistence.repositories import audit
+from persistence.repositories.attendance import StampTarget
 from persistence.repositories.attendance_alerts import children_missing, insert_alert
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility, unit_of_work
@@ -31,7 +32,7 @@ SYSTEM = "system"
 async def raise_pickup_refused(
     uow: UnitOfWork,
     actor: Actor,
-    child: ChildRow,
+    child: StampTarget,
     presenter: Presenter,
     *,
     key: str | None,
@@ -64,7 +65,7 @@ async def raise_pickup_refused(
         uow,
         AttendanceEvent.PICKUP_REFUSED,
         facility_id=child.facility_id,
-        classroom_id=child.classroom_id,  # type: ignore[arg-type]
+        classroom_id=child.classroom_id,
         subject_id=child.id,
         child_id=child.id,
         alert_id=alert_id,

@@ -55,21 +55,13 @@ async def kiosk_stamp(
     if (qr_token is None) == (pin is None):
         raise InvalidInput("Give either qrToken or pin", field="qrToken")
     if qr_token is not None:
-        presenters: tuple[Presenter, ...] = (await _qr_presenter(services, qr_token),)
-        method = StampMethod.KIOSK_QR
+        request = StampRequest(
+            child_id, kind, StampMethod.KIOSK_QR, key, qr_token_hash=digest(qr_token[:MAX_TOKEN])
+        )
     else:
         presenters = await _pin_presenters(services, actor, child_id, validated_pin(pin or ""))
-        method = StampMethod.KIOSK_PIN
-    request = StampRequest(child_id, kind, method, key, presenters)
+        request = StampRequest(child_id, kind, StampMethod.KIOSK_PIN, key, presenters)
     return await record_stamp(services, actor, request)
-
-
-async def _qr_presenter(services: Services, token: str) -> Presenter:
-    async with services.sessions() as session:
-        guardian_id = await kiosk.guardian_of_qr_token(session, digest(token[:MAX_TOKEN]))
-    if guardian_id is None:
-        raise InvalidInput("This QR code is not valid", field="qrToken")
-    return Presenter(guardian_id=guardian_id)
 
 
 def _pad(child_id: uuid.UUID) -> str:

@@ -11,14 +11,23 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.attendance import AttendanceEvent, Presence, effective_stamps, presence
-from domain.staffing import RatioChange, Staffing, assess, class_age, ratio_change, ratios_with
+from domain.attendance import AttendanceEvent, Presence, StampKind, effective_stamps, presence
+from domain.staffing import (
+    RatioChange,
+    Staffing,
+    assess,
+    class_age,
+    ratio_change,
+    ratios_with,
+    staff_required,
+)
 from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
-from persistence.repositories.attendance import as_stamp
+from persistence.repositories.attendance import StampTarget, as_stamp
 from persistence.repositories.attendance_alerts import insert_alert
 from persistence.repositories.staff_presence import staff_present_count
 from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility
@@ -54,9 +63,22 @@ async def load_room(session: AsyncSession, classroom_id: uuid.UUID) -> Room:
     return Room(classroom.id, classroom.facility_id, ratios_with(overrides), ages, cutoff)
 
 
-def present_children(rows: Iterable[AttendanceStampRow]) -> set[uuid.UUID]:
+def room_of(target: StampTarget, day_rows: Iterable[Any]) -> Room:
+    """The room as far as a stamp needs it: the ages of the children stamped today."""
+    ages = {row.child_id: class_age(row.date_of_birth, target.fiscal_year) for row in day_rows}
+    ages[target.id] = class_age(target.date_of_birth, target.fiscal_year)
+    return Room(
+        target.classroom_id,
+        target.facility_id,
+        ratios_with(target.staff_ratios),
+        ages,
+        target.arrival_cutoff,
+    )
+
+
+def present_children(rows: Iterable[Any]) -> set[uuid.UUID]:
     """Children whose effective stamps of the day leave them present."""
-    by_child: dict[uuid.UUID, list[AttendanceStampRow]] = defaultdict(list)
+    by_child: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for row in rows:
         by_child[row.child_id].append(row)
     return {
@@ -106,6 +128,31 @@ async def alert_on_crossing(
         subject_id=room.classroom_id,
         alert_id=alert_id,
     )
+
+
+async def recheck_after_stamp(
+    uow: UnitOfWork,
+    room: Room,
+    day: date,
+    *,
+    stamps_before: Iterable[Any],
+    child_id: uuid.UUID,
+    kind: StampKind,
+    now: datetime,
+) -> None:
+    """A new (accepted) stamp puts one child in or out and leaves the staff as they are,
+    so the room can only cross the line when the staff it requires changes; only then
+    is the staff present counted."""
+    present = present_children(stamps_before)
+    before_ages = [room.ages[c] for c in present]
+    present = present | {child_id} if kind is StampKind.ARRIVAL else present - {child_id}
+    after_ages = [room.ages[c] for c in present]
+    if staff_required(before_ages, room.ratios) == staff_required(after_ages, room.ratios):
+        return
+    staff = await staff_present_count(uow.session, room.classroom_id, day)
+    before = assess(before_ages, staff, room.ratios)
+    after = assess(after_ages, staff, room.ratios)
+    await alert_on_crossing(uow, room, before, after, day=day, now=now)
 
 
 async def recheck_ratio(

@@ -1,28 +1,36 @@
 """Arrival and pick-up stamps: one service for the phone, staff and the entrance tablet.
 
-Shape of a stamp: load the child within the actor's scope → take the class's
-attendance lock → a known idempotency key returns the first result → check
-who presented (pick-up restriction) → check the day's order (no check-out
-without check-in) → insert → audit → events → the room's ratio → commit →
-publish. A refused pick-up commits its alert and then answers PICKUP_REFUSED.
+Shape of a stamp: load the child within the actor's scope and take the class's
+attendance lock (one statement) → check who presented (a family QR code, a PIN's holders, the
+signed-in guardian: the pick-up restriction) → check the day's order (no
+check-out without check-in) → insert, unless the idempotency key was used →
+audit → events → the room's ratio → commit → publish. A key seen before
+returns the first stamp. A refused pick-up commits its alert and then answers
+PICKUP_REFUSED.
+
+The common path is a handful of statements: the stamp is the morning rush's
+unit of work, so nothing is read that the rules do not need.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.attendance import STAMP_EVENT, StampKind, StampMethod, local_day, require_can_stamp
-from domain.errors import Conflict, InvalidInput, NotFound, PickupRefused
-from domain.pickup import Presenter, may_bring, may_collect
+from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PickupRefused
+from domain.pickup import PickupRight, Presenter, may_bring, may_collect
 from domain.roles import Actor
-from persistence.models import AttendanceStampRow, ChildRow
+from persistence.models import ChildRow
 from persistence.repositories import attendance as stamps
+from persistence.repositories import attendance_driver as driver
 from persistence.repositories import audit, family, kiosk
+from persistence.repositories.attendance import StampTarget
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_alerts import raise_pickup_refused
 from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
-from resolvers.attendance_staffing import recheck_ratio
+from resolvers.attendance_staffing import recheck_after_stamp, room_of
 from resolvers.services import Services
 
 MAX_KEY = 100
@@ -37,11 +45,13 @@ class StampRequest:
     idempotency_key: str | None = None
     # Who presented themselves; several when one PIN matched more than one adult.
     presenters: tuple[Presenter, ...] = field(default=())
+    # A family QR code's digest, resolved to its guardian inside the transaction.
+    qr_token_hash: str | None = None
 
 
 @dataclass
 class StampResult:
-    stamp: AttendanceStampRow
+    stamp: Any  # an AttendanceStampRow, or a read row with its columns
     replayed: bool
 
 
@@ -64,18 +74,33 @@ async def child_in_scope(uow: UnitOfWork, actor: Actor, child_id: uuid.UUID) -> 
 
 async def record_stamp(services: Services, actor: Actor, request: StampRequest) -> StampResult:
     async with unit_of_work(services) as uow:
-        child = await child_in_scope(uow, actor, request.child_id)
-        await stamps.lock_classroom(uow.session, child.classroom_id)  # type: ignore[arg-type]
-        earlier = await _earlier(uow, actor, request)
-        if earlier is not None:
-            return earlier
-        refused = await _refused_presenter(uow, child, request)
+        target = await stamps.stamp_target(uow.session, actor, request.child_id)
+        if target is None:
+            raise NotFound("No such child")
+        rights = await _presenters_and_rights(uow, target.id, request)
+        refused = _refused_presenter(request.kind, rights)
         if refused is None:
-            return await _write(uow, services, actor, child, request)
+            presenters = tuple(presenter for presenter, _ in rights)
+            return await _write(uow, services, actor, target, request, presenters)
         await raise_pickup_refused(
-            uow, actor, child, refused, key=request.idempotency_key, now=services.clock()
+            uow, actor, target, refused, key=request.idempotency_key, now=services.clock()
         )
     raise PickupRefused(_REFUSED)
+
+
+Rights = list[tuple[Presenter, PickupRight | None]]
+
+
+async def _presenters_and_rights(
+    uow: UnitOfWork, child_id: uuid.UUID, request: StampRequest
+) -> Rights:
+    """Who presented themselves, each with what the records say about them and the child."""
+    if request.qr_token_hash is not None:
+        found = await driver.qr_holder_and_right(uow.session, request.qr_token_hash, child_id)
+        if found is None:
+            raise InvalidInput("This QR code is not valid", field="qrToken")
+        return [found]
+    return [(p, await kiosk.pickup_right(uow.session, child_id, p)) for p in request.presenters]
 
 
 async def _earlier(uow: UnitOfWork, actor: Actor, request: StampRequest) -> StampResult | None:
@@ -89,60 +114,82 @@ async def _earlier(uow: UnitOfWork, actor: Actor, request: StampRequest) -> Stam
     return StampResult(row, replayed=True)
 
 
-async def _refused_presenter(
-    uow: UnitOfWork, child: ChildRow, request: StampRequest
-) -> Presenter | None:
+def _refused_presenter(kind: StampKind, rights: Rights) -> Presenter | None:
     """The presenter a pick-up must be refused for; an unrelated adult's arrival is NOT_FOUND."""
-    for presenter in request.presenters:
-        right = await kiosk.pickup_right(uow.session, child.id, presenter)
-        if request.kind is StampKind.ARRIVAL and not may_bring(right):
+    for presenter, right in rights:
+        if kind is StampKind.ARRIVAL and not may_bring(right):
             raise NotFound("No such child")
-        if request.kind is StampKind.PICKUP and not may_collect(right):
+        if kind is StampKind.PICKUP and not may_collect(right):
             return presenter
     return None
 
 
 async def _write(
-    uow: UnitOfWork, services: Services, actor: Actor, child: ChildRow, request: StampRequest
+    uow: UnitOfWork,
+    services: Services,
+    actor: Actor,
+    target: StampTarget,
+    request: StampRequest,
+    presenters: tuple[Presenter, ...],
 ) -> StampResult:
     now = services.clock()
     day = local_day(now)
-    classroom_id: uuid.UUID = child.classroom_id  # type: ignore[assignment]
-    day_rows = list(await stamps.stamps_of_classroom_day(uow.session, classroom_id, day))
-    require_can_stamp(stamps.as_stamps(r for r in day_rows if r.child_id == child.id), request.kind)
-    presenter = request.presenters[0] if request.presenters else Presenter()
-    row = await stamps.insert_stamp(
-        uow.session,
-        {
-            "child_id": child.id,
-            "facility_id": child.facility_id,
-            "classroom_id": classroom_id,
-            "day": day,
-            "kind": request.kind.value,
-            "at": now,
-            "recorded_at": now,
-            "method": request.method.value,
-            "account_id": actor.account_id,
-            "guardian_id": presenter.guardian_id,
-            "pickup_person_id": presenter.pickup_person_id,
-            "idempotency_key": request.idempotency_key,
-        },
-    )
-    if row is None:  # the same key committed meanwhile from another class's lock
+    day_rows = await driver.day_of_classroom(uow.session, target.classroom_id, day)
+    try:
+        require_can_stamp(
+            stamps.as_stamps(r for r in day_rows if r.child_id == target.id), request.kind
+        )
+    except InvalidTransition:
+        # A retry of a stamp that went through finds the day moved on: answer it.
+        if (earlier := await _earlier(uow, actor, request)) is not None:
+            return earlier
+        raise
+    row = await driver.insert_stamp(uow.session, _values(actor, target, request, presenters, now))
+    if row is None:  # the key was used before: the first result, nothing new
         return await _earlier(uow, actor, request)  # type: ignore[return-value]
     await audit.append(
         uow.session,
         actor,
-        [AuditRecord("create", "attendance_stamp", "attendance_stamp", row.id, child.facility_id)],
+        [AuditRecord("create", "attendance_stamp", "attendance_stamp", row.id, target.facility_id)],
     )
     await to_class_and_child(
         uow,
         STAMP_EVENT[request.kind],
-        classroom_id=classroom_id,
-        child_id=child.id,
+        classroom_id=target.classroom_id,
+        child_id=target.id,
         stamp_id=row.id,
     )
-    await recheck_ratio(
-        uow, classroom_id, day, stamps_before=day_rows, stamps_after=[*day_rows, row], now=now
+    await recheck_after_stamp(
+        uow,
+        room_of(target, day_rows),
+        day,
+        stamps_before=day_rows,
+        child_id=target.id,
+        kind=request.kind,
+        now=now,
     )
     return StampResult(row, replayed=False)
+
+
+def _values(
+    actor: Actor,
+    target: StampTarget,
+    request: StampRequest,
+    presenters: tuple[Presenter, ...],
+    now: Any,
+) -> dict[str, Any]:
+    presenter = presenters[0] if presenters else Presenter()
+    return {
+        "child_id": target.id,
+        "facility_id": target.facility_id,
+        "classroom_id": target.classroom_id,
+        "day": local_day(now),
+        "kind": request.kind.value,
+        "at": now,
+        "recorded_at": now,
+        "method": request.method.value,
+        "account_id": actor.account_id,
+        "guardian_id": presenter.guardian_id,
+        "pickup_person_id": presenter.pickup_person_id,
+        "idempotency_key": request.idempotency_key,
+    }

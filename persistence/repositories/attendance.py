@@ -4,20 +4,41 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    String,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import BIT, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attendance import Stamp, StampKind
 from domain.roles import Actor
-from persistence.models import AttendanceStampRow, ChildRow
+from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import child_scope
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def classroom_lock_key(classroom_id: uuid.UUID) -> int:
+    """The advisory-lock key of a classroom: its first 8 bytes as a signed bigint."""
+    return int.from_bytes(classroom_id.bytes[:8], "big", signed=True)
+
+
+def classroom_lock_key_sql(classroom_id: Any) -> Any:
+    """The same key computed by PostgreSQL from a uuid column (first 16 hex digits)."""
+    hex_digits = func.translate(func.left(cast(classroom_id, String), 18), "-", "")
+    return cast(cast(literal("x") + hex_digits, BIT(64)), BigInteger)
 
 
 def as_stamp(row: AttendanceStampRow) -> Stamp:
@@ -35,8 +56,44 @@ async def lock_classroom(session: AsyncSession, classroom_id: uuid.UUID) -> None
     writers committed; without this two concurrent stamps could each miss the
     other. Taken before any stream lock, so the lock order stays acyclic.
     """
-    key = int.from_bytes(classroom_id.bytes[:8], "big", signed=True)
-    await session.execute(_LOCK, {"key": key})
+    await session.execute(_LOCK, {"key": classroom_lock_key(classroom_id)})
+
+
+@dataclass(frozen=True, slots=True)
+class StampTarget:
+    """A child about to be stamped, with what its room's ratio depends on."""
+
+    id: uuid.UUID
+    facility_id: uuid.UUID
+    classroom_id: uuid.UUID
+    date_of_birth: date
+    fiscal_year: int
+    staff_ratios: dict[str, int] | None
+    arrival_cutoff: time
+
+
+async def stamp_target(
+    session: AsyncSession, actor: Actor, child_id: uuid.UUID
+) -> StampTarget | None:
+    """The child within the actor's scope, placed in a classroom, with its classroom's
+    attendance lock taken (as ``lock_classroom`` would) in the same statement."""
+    query = (
+        select(
+            ChildRow.id,
+            ChildRow.facility_id,
+            ChildRow.classroom_id,
+            ChildRow.date_of_birth,
+            ClassroomRow.fiscal_year,
+            FacilityRow.staff_ratios,
+            FacilityRow.arrival_cutoff,
+            func.pg_advisory_xact_lock(classroom_lock_key_sql(ChildRow.classroom_id)),
+        )
+        .join(ClassroomRow, ClassroomRow.id == ChildRow.classroom_id)
+        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+        .where(ChildRow.id == child_id, child_scope(actor))
+    )
+    row = (await session.execute(query)).first()
+    return StampTarget(*row[:-1]) if row is not None else None
 
 
 async def stamp_by_key(
