@@ -148,6 +148,10 @@ def serve(host: str | None, port: int | None, workers: int | None, no_seed: bool
         workers=workers or settings.workers,
         log_level="info",
         ws="websockets-sansio",
+        # Events are small JSON; per-connection deflate state would cost ~37 KiB per
+        # subscribed device (bench/subscription_memory.py). UVICORN_WS_PER_MESSAGE_DEFLATE
+        # =false does the same for a plain `uvicorn hoiku.asgi:app`.
+        ws_per_message_deflate=False,
     )
 
 

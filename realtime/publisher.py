@@ -73,6 +73,7 @@ class Publisher:
         task = asyncio.create_task(self._send(list(batch.events)))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        await asyncio.sleep(0)  # let it put the first PUBLISH on the wire before we go on
 
     async def drain(self) -> None:
         """Let the publishes in flight finish (on shutdown), for at most DRAIN_SECONDS."""

@@ -116,6 +116,8 @@ async def _follow(
 ) -> AsyncGenerator[StreamEvent, None]:
     """Checks the cursor now, so a bad one is an error on the subscription, not an event."""
     hub: StreamHub = info.context.services.extras["hub"]
+    # The loaders of the check above would otherwise idle with the subscription.
+    info.context.fresh_loaders()
     after_seq = None if after is None else decode_cursor(stream, after)
     if after_seq is not None and after_seq > await hub.read_head(stream):
         raise InvalidInput("after is not a cursor of this stream", field="after")
