@@ -27,7 +27,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.models import StreamEventRow, StreamHeadRow
@@ -39,7 +39,15 @@ from realtime.publisher import parse_notification
 __all__ = ["CursorAhead", "EventRow", "FollowerLagged", "StreamHub"]
 
 logger = logging.getLogger(__name__)
+# Built once: the per-event read then skips building and cache-keying a statement.
 _EVENT = StreamEventRow.__table__
+_AFTER = (
+    select(_EVENT)
+    .where(_EVENT.c.stream == bindparam("stream"), _EVENT.c.seq > bindparam("after"))
+    .order_by(_EVENT.c.seq)
+    .limit(bindparam("page"))
+)
+_HEAD = select(StreamHeadRow.seq).where(StreamHeadRow.stream == bindparam("stream"))
 
 
 class FollowerLagged(Exception):
@@ -214,20 +222,14 @@ class StreamHub:
         return len(feed.followers) if feed.ready.exception() is None else 0
 
     async def read_head(self, stream: str) -> int:
-        query = select(StreamHeadRow.seq).where(StreamHeadRow.stream == stream)
         async with self._sessions() as session:
-            return int((await session.scalar(query)) or 0)
+            return int((await session.scalar(_HEAD, {"stream": stream})) or 0)
 
     async def read_after(self, stream: str, after_seq: int) -> Sequence[EventRow]:
         """One page of the stream after ``after_seq``, as plain rows (no ORM instances)."""
-        query = (
-            select(_EVENT)
-            .where(_EVENT.c.stream == stream, _EVENT.c.seq > after_seq)
-            .order_by(_EVENT.c.seq)
-            .limit(self.page_size)
-        )
+        values = {"stream": stream, "after": after_seq, "page": self.page_size}
         async with self._sessions() as session:
-            return cast(Sequence[EventRow], (await session.execute(query)).all())
+            return cast(Sequence[EventRow], (await session.execute(_AFTER, values)).all())
 
     async def _events(
         self, feed: _Feed, follower: Follower, after_seq: int | None
