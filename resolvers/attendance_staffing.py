@@ -27,8 +27,10 @@ from domain.staffing import (
     staff_required,
 )
 from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
+from persistence.repositories import audit
 from persistence.repositories.attendance import StampTarget, as_stamp
 from persistence.repositories.attendance_alerts import insert_alert
+from persistence.repositories.audit import AuditRecord
 from persistence.repositories.staff_presence import staff_present_count
 from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility
 
@@ -120,6 +122,9 @@ async def alert_on_crossing(
             },
         },
     )
+    # Raised by the rule, not by whoever's stamp or clock-out tipped the room.
+    record = AuditRecord("create", "ratio_short", "attendance_alert", alert_id, room.facility_id)
+    await audit.append(uow.session, None, [record], role="system")
     await alert_to_class_and_facility(
         uow,
         AttendanceEvent.RATIO_SHORT,

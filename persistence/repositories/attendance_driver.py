@@ -26,7 +26,7 @@ from persistence.models import (
     FamilyQrTokenRow,
     GuardianshipRow,
 )
-from persistence.raw_reads import Record
+from persistence.raw_reads import Record, statement_observers
 
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 _compiled: dict[int, tuple[str, tuple[str, ...]]] = {}
@@ -48,6 +48,8 @@ async def _fetch(
     driver = (await connection.get_raw_connection()).driver_connection
     if driver is None or not driver.is_in_transaction():
         raise RuntimeError("driver statements run only inside the unit of work's transaction")
+    for observe in statement_observers:
+        observe(sql)
     rows: list[Record] = await driver.fetch(sql, *(values[n] for n in order), record_class=Record)
     return rows
 
