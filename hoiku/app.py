@@ -91,6 +91,7 @@ def _services(settings: Settings, database_url: str) -> Services:
         login_max_failures=settings.login_max_failures,
         login_lock_minutes=settings.login_lock_minutes,
         production=settings.is_production,
+        reads=make_engine(database_url, pool_size=5, autocommit=True),
     )
 
 
@@ -139,6 +140,8 @@ def create_app(
         finally:
             if own:
                 await app.state.services.engine.dispose()
+                if app.state.services.reads is not None:
+                    await app.state.services.reads.dispose()
 
     app = Starlette(
         routes=[
