@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, time
 from typing import Any
 
@@ -88,6 +87,3 @@ def alert_stream(facility_id: uuid.UUID) -> str:
 def only_error(result: Any) -> dict[str, Any]:
     assert len(result.errors) == 1, result.errors
     return result.errors[0]  # type: ignore[no-any-return]
-
-
-Setter = Callable[..., None]
