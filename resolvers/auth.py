@@ -32,44 +32,41 @@ class Session:
 async def login(info: strawberry.Info, login_id: str, password: str) -> Session:
     services: Services = info.context.services
     login_id = login_id.strip()[:100]
-    async with services.sessions.begin() as session:
-        account = await _verified_account(session, services, login_id, password)
-        if account is not None:
-            await accounts.clear_failures(session, login_id)
-            actor = await _actor_of(session, account, client=info.context.client)
-            refresh = await _new_refresh_token(
-                session, services, account.id, family_id=uuid.uuid4()
-            )
-            await audit.append(
-                session, actor, [AuditRecord("login", "session", "account", account.id)]
-            )
-    # Raised only after the block has committed the failure count (raising inside
-    # it would roll the count back, and the lock-out would never trigger).
+    account = await _verified_account(services, login_id, password)
     if account is None:
         raise Unauthenticated(_BAD_CREDENTIALS)
+    async with services.sessions.begin() as session:
+        await accounts.clear_failures(session, login_id)
+        actor = await _actor_of(session, account, client=info.context.client)
+        refresh = await _new_refresh_token(session, services, account.id, family_id=uuid.uuid4())
+        await audit.append(session, actor, [AuditRecord("login", "session", "account", account.id)])
     return _signed_in(info, actor, account, refresh)
 
 
-async def _verified_account(
-    session: AsyncSession, services: Services, login_id: str, password: str
-) -> AccountRow | None:
-    """The enabled account these credentials open, or None after counting a failure."""
+async def _verified_account(services: Services, login_id: str, password: str) -> AccountRow | None:
+    """The enabled account these credentials open, or None after counting a failure.
+
+    No database connection is held while argon2 works (tens of milliseconds of
+    CPU): a burst of sign-ins at 8 a.m. must not drain the pool.
+    """
     now = services.clock()
-    locked_until = await accounts.lock_state(session, login_id)
-    if locked_until is not None and locked_until > now:
-        raise RateLimited("Too many failed sign-ins; try again later")
-    account = await accounts.account_by_login_id(session, login_id)
+    async with services.sessions() as session:
+        locked_until = await accounts.lock_state(session, login_id)
+        if locked_until is not None and locked_until > now:
+            raise RateLimited("Too many failed sign-ins; try again later")
+        account = await accounts.account_by_login_id(session, login_id)
     usable = account is not None and not account.disabled
     hashed = account.password_hash if account is not None and usable else None
     if await asyncio.to_thread(verify_password, hashed, password[:1000]):
         return account
-    await accounts.record_failure(
-        session,
-        login_id,
-        now=now,
-        max_failures=services.login_max_failures,
-        lock=timedelta(minutes=services.login_lock_minutes),
-    )
+    async with services.sessions.begin() as session:
+        await accounts.record_failure(
+            session,
+            login_id,
+            now=now,
+            max_failures=services.login_max_failures,
+            lock=timedelta(minutes=services.login_lock_minutes),
+        )
     return None
 
 
