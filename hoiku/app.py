@@ -91,7 +91,9 @@ def _services(settings: Settings, database_url: str) -> Services:
         login_max_failures=settings.login_max_failures,
         login_lock_minutes=settings.login_lock_minutes,
         production=settings.is_production,
-        reads=make_engine(database_url, pool_size=5, autocommit=True),
+        # Sized for the concurrent requests of one process: overflow connections
+        # are closed on return, and a new one costs a handshake and type introspection.
+        reads=make_engine(database_url, pool_size=15, max_overflow=5, autocommit=True),
     )
 
 

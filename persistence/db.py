@@ -18,13 +18,15 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10, autocommit: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, autocommit: bool = False
+) -> AsyncEngine:
     """The pool for units of work; ``autocommit=True`` makes the single-statement pool."""
     return create_async_engine(
         async_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         # No pre-ping: it costs a round trip per checkout, and a broken
         # connection is invalidated on its first error anyway.
         pool_recycle=1800,
