@@ -4,11 +4,13 @@
 stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
 
 - A *feed* per stream serves every local follower of it: one broadcast subscription and
-  one database read per new event (or per burst of them), however many followers.
+  at most one database read per new event (or per burst of them), however many followers.
 - The feed subscribes first and only then reads the stream's head, so an event committed
-  after that read is announced to a live subscription.  A notification is only a hint
-  ("seq n exists"): the feed reads ``events_after(head)`` and hands the rows out, so a
-  lost notification costs nothing once a later one arrives.  After the broadcast backend
+  after that read is announced to a live subscription.  A message carrying the event
+  whose seq is exactly ``head + 1`` is handed out as it is, with no read (seqs have no
+  gaps, so it is the next one).  Any other message — a gap, a bare "seq n exists" hint
+  of version 1, one we do not understand — makes the feed read ``events_after(head)``,
+  so a lost message costs nothing once a later one arrives.  After the broadcast backend
   reconnects, ``catch_up`` makes every feed read from its head again.
 - A follower with a cursor replays the rows after it from the database (it registered
   with the feed first, so nothing slips between replay and live), then takes live rows,
@@ -34,7 +36,7 @@ from persistence.models import StreamEventRow, StreamHeadRow
 from realtime.broadcast import Broadcast, Subscriber, SubscriberOverflow
 from realtime.channels import channel_of
 from realtime.follower import BEHIND, EventRow, Follower, Lagged
-from realtime.publisher import parse_notification
+from realtime.publisher import AnnouncedEvent, parse_notification
 
 __all__ = ["CursorAhead", "EventRow", "FollowerLagged", "StreamHub"]
 
@@ -122,14 +124,27 @@ class _Feed:
     async def _listen(self, inbox: Subscriber) -> bool:
         """Turn notifications into pokes; False once the broadcast has shut down."""
         try:
-            async for event in inbox:
-                seq = parse_notification(event.message)
-                if seq is None or seq > self.head:
+            async for message in inbox:
+                announced = parse_notification(message.message)
+                if announced is None:
+                    self.poke()
+                elif announced.seq == self.head + 1 and self._carries_own(announced.event):
+                    self._hand_out(cast(EventRow, announced.event))
+                elif announced.seq > self.head:
                     self.poke()
         except SubscriberOverflow:
             logger.warning("notifications for %s overflowed; re-subscribing", self.stream)
             return True
         return False
+
+    def _carries_own(self, event: AnnouncedEvent | None) -> bool:
+        return event is not None and event.stream == self.stream
+
+    def _hand_out(self, row: EventRow) -> None:
+        """The next event (seq ``head + 1``) to every follower; no await in here."""
+        self.head = row.seq
+        for follower in self.followers:
+            follower.deliver(row)
 
     async def _pump(self) -> None:
         delay = 0.05
@@ -149,9 +164,8 @@ class _Feed:
         while True:
             rows = await self.hub.read_after(self.stream, self.head)
             for row in rows:  # no await in here: a follower joins between batches only
-                self.head = row.seq
-                for follower in self.followers:
-                    follower.deliver(row)
+                if row.seq > self.head:  # not already handed out from a message meanwhile
+                    self._hand_out(row)
             if len(rows) < self.hub.page_size:
                 return
 

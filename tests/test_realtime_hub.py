@@ -8,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import event
 
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import StreamEventRow
-from persistence.repositories.events import EventBatch, append_event
+from persistence.repositories.events import EventBatch, append_event, events_after
 from realtime.broadcast import Broadcast, RedisPubSubBackend, Subscriber
 from realtime.channels import channel_of
 from realtime.hub import FollowerLagged, StreamHub
@@ -108,7 +109,7 @@ async def follow_until(hub: StreamHub, stream: str, after: int | None, count: in
         return await collect(events, count)
 
 
-async def test_many_local_followers_share_one_subscription_and_one_read_per_event(
+async def test_many_local_followers_share_one_subscription_and_read_nothing_per_event(
     services, redis, stream_reads
 ):
     sessions, reads = stream_reads
@@ -126,8 +127,81 @@ async def test_many_local_followers_share_one_subscription_and_one_read_per_even
         assert seqs == [[5]] * 20
         assert broadcast.subscriptions == 1
         assert hub.streams == 1
-        assert len(reads) == 5  # one per event, not one per follower
+        assert reads == []  # each message carried its event, the next one every time
     assert hub.streams == 0
+
+
+async def test_an_event_taken_from_its_message_equals_the_stored_row(services, redis, stream_reads):
+    sessions, reads = stream_reads
+    stream, child = new_stream(), uuid.uuid4()
+    async with (
+        hub_on(redis.url, sessions) as (hub, _),
+        running_realtime(redis.url, services.sessions) as writer,
+        hub.follow(stream, None) as events,
+    ):
+        batch = EventBatch()
+        async with services.sessions.begin() as session:
+            await append_event(
+                session,
+                batch,
+                stream=stream,
+                kind="checked_in",
+                subject_id=child,
+                payload={"child_id": str(child)},
+            )
+        reads.clear()
+        await writer.publisher.publish(batch)
+        async with asyncio.timeout(10):
+            live = await anext(aiter(events))
+        assert reads == []
+    async with services.sessions() as session:
+        [stored] = await events_after(session, stream, 0)
+    expected = (stream, 1, "checked_in", child, {"child_id": str(child)}, stored.created_at)
+    assert attributes(live) == attributes(stored) == expected
+
+
+def attributes(row: Any) -> tuple[Any, ...]:
+    """What a subscription reads of an event."""
+    return (row.stream, row.seq, row.kind, row.subject_id, row.payload, row.created_at)
+
+
+async def test_a_message_after_a_gap_reads_the_stream_and_delivers_every_event_in_order(
+    services, redis, stream_reads
+):
+    sessions, reads = stream_reads
+    stream = new_stream()
+    async with (
+        hub_on(redis.url, sessions) as (hub, _),
+        running_realtime(redis.url, services.sessions) as writer,
+        hub.follow(stream, None) as events,
+    ):
+        batch = EventBatch()
+        async with services.sessions.begin() as session:
+            for _ in range(3):
+                await append_event(
+                    session, batch, stream=stream, kind="checked_in", subject_id=None
+                )
+        reads.clear()
+        await writer.publisher.publish(EventBatch(batch.events[2:]))  # 1 and 2 never announced
+        assert await collect(events, 3) == [1, 2, 3]
+        assert len(reads) == 1
+
+
+async def test_a_version_1_hint_still_delivers_the_events_from_the_database(
+    services, redis, stream_reads
+):
+    sessions, reads = stream_reads
+    stream = new_stream()
+    async with (
+        hub_on(redis.url, sessions) as (hub, broadcast),
+        hub.follow(stream, None) as events,
+    ):
+        await append(services, None, stream, n=2)
+        reads.clear()
+        hint = f'{{"v":1,"stream":"{stream}","seq":2,"kind":"checked_in"}}'
+        await broadcast.publish(channel_of(stream), hint)
+        assert await collect(events, 2) == [1, 2]
+        assert len(reads) == 1
 
 
 async def test_concurrent_writers_are_followed_in_commit_order_without_gaps(services, redis):
@@ -207,15 +281,35 @@ async def test_an_unknown_message_version_still_wakes_the_stream(services, redis
         rt.hub.follow(stream, None) as events,
     ):
         await append(services, None, stream, n=2)
-        await rt.broadcast.publish(channel_of(stream), '{"v": 2, "what": "next"}')
+        await rt.broadcast.publish(channel_of(stream), '{"v": 3, "what": "next"}')
         assert await collect(events, 2) == [1, 2]
 
 
-async def test_notification_is_small_versioned_and_carries_no_payload():
+async def test_a_malformed_version_2_message_still_wakes_the_stream(services, redis):
+    stream = new_stream()
+    async with (
+        running_realtime(redis.url, services.sessions) as rt,
+        rt.hub.follow(stream, None) as events,
+    ):
+        await append(services, None, stream)
+        message = f'{{"v":2,"stream":"{stream}","seq":1,"kind":"checked_in","payload":[]}}'
+        await rt.broadcast.publish(channel_of(stream), message)
+        assert await collect(events, 1) == [1]
+
+
+async def test_a_message_is_versioned_and_carries_the_event_as_stored_ids_only():
     from persistence.repositories.events import PendingEvent
 
-    message = notification(PendingEvent("attendance:classroom:x", 42, "checked_in"))
-    assert message == '{"v":1,"stream":"attendance:classroom:x","seq":42,"kind":"checked_in"}'
+    child = uuid.UUID("00000000-0000-0000-0000-000000000001")
+    at = datetime(2026, 4, 1, 8, 30, tzinfo=UTC)
+    event = PendingEvent(
+        "attendance:classroom:x", 42, "checked_in", child, {"child_id": str(child)}, at
+    )
+    assert notification(event) == (
+        '{"v":2,"stream":"attendance:classroom:x","seq":42,"kind":"checked_in",'
+        f'"subject_id":"{child}","payload":{{"child_id":"{child}"}},'
+        '"created_at":"2026-04-01T08:30:00+00:00"}'
+    )
 
 
 async def test_a_redis_restart_mid_stream_loses_and_repeats_nothing(services, caplog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -12,19 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import StreamEventRow
 
+# Also returns the transaction's now(), the value the created_at default would store: the
+# event is inserted with it, so the published event equals the stored one, at no extra
+# statement (the events of a unit of work still go in one INSERT at flush).
 _NEXT_SEQ = text(
     "INSERT INTO stream_head (stream, seq) VALUES (:stream, 1) "
-    "ON CONFLICT (stream) DO UPDATE SET seq = stream_head.seq + 1 RETURNING seq"
+    "ON CONFLICT (stream) DO UPDATE SET seq = stream_head.seq + 1 RETURNING seq, now()"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
-    """An event appended in a transaction, to be published once that commits."""
+    """An event appended in a transaction, to be published once that commits.
+
+    It holds what its ``stream_event`` row holds (ids only, never personal data), so a
+    follower can take it from the message instead of reading the row.
+    """
 
     stream: str
     seq: int
     kind: str
+    subject_id: uuid.UUID | None
+    payload: dict[str, Any]
+    created_at: datetime
 
 
 @dataclass
@@ -48,13 +59,18 @@ async def append_event(
     The ``stream_head`` row stays locked until the transaction ends, so
     concurrent writers to one stream get distinct seqs in commit order.
     """
-    seq = int((await session.execute(_NEXT_SEQ, {"stream": stream})).scalar_one())
+    seq, created_at = (await session.execute(_NEXT_SEQ, {"stream": stream})).one()
+    event = PendingEvent(stream, int(seq), kind, subject_id, dict(payload or {}), created_at)
     session.add(
         StreamEventRow(
-            stream=stream, seq=seq, kind=kind, subject_id=subject_id, payload=payload or {}
+            stream=stream,
+            seq=event.seq,
+            kind=kind,
+            subject_id=subject_id,
+            payload=dict(event.payload),
+            created_at=created_at,
         )
     )
-    event = PendingEvent(stream, seq, kind)
     batch.events.append(event)
     return event
 
