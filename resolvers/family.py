@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -16,6 +17,7 @@ from persistence.models import (
 )
 from persistence.repositories.family import GuardianLink
 from resolvers.ids import parse_id
+from resolvers.relations import relation
 
 
 async def child(info: strawberry.Info, id: strawberry.ID) -> ChildRow:
@@ -46,30 +48,12 @@ async def facility(info: strawberry.Info, id: strawberry.ID) -> FacilityRow:
     return row  # type: ignore[no-any-return]
 
 
-async def guardians_of_child(root: ChildRow, info: strawberry.Info) -> list[GuardianLink]:
-    return await info.context.loaders.guardians_by_child.load(root.id)  # type: ignore[no-any-return]
-
-
-async def children_of_guardian(root: GuardianLink, info: strawberry.Info) -> list[ChildRow]:
-    return await info.context.loaders.children_by_guardian.load(root.guardian.id)  # type: ignore[no-any-return]
-
-
-async def children_of_classroom(root: ClassroomRow, info: strawberry.Info) -> list[ChildRow]:
-    return await info.context.loaders.children_by_classroom.load(root.id)  # type: ignore[no-any-return]
-
-
-async def classroom_of_child(root: ChildRow, info: strawberry.Info) -> ClassroomRow | None:
-    if root.classroom_id is None:
-        return None
-    return await info.context.loaders.classroom_by_id.load(root.classroom_id)  # type: ignore[no-any-return]
-
-
-async def facility_of(root: Any, info: strawberry.Info) -> FacilityRow | None:
-    return await info.context.loaders.facility_by_id.load(root.facility_id)  # type: ignore[no-any-return]
-
-
-async def classrooms_of_facility(root: FacilityRow, info: strawberry.Info) -> list[ClassroomRow]:
-    return await info.context.loaders.classrooms_by_facility.load(root.id)  # type: ignore[no-any-return]
+guardians_of_child = relation("guardians_by_child", attrgetter("id"))
+children_of_guardian = relation("children_by_guardian", attrgetter("guardian.id"))
+children_of_classroom = relation("children_by_classroom", attrgetter("id"))
+classroom_of_child = relation("classroom_by_id", attrgetter("classroom_id"))
+facility_of = relation("facility_by_id", attrgetter("facility_id"))
+classrooms_of_facility = relation("classrooms_by_facility", attrgetter("id"))
 
 
 async def household_of_child(root: ChildRow, info: strawberry.Info) -> list[HouseholdMemberRow]:

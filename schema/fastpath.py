@@ -50,6 +50,7 @@ from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
+from resolvers.relations import Relation
 
 _BACKREF = "strawberry-definition"
 log = logging.getLogger("hoiku.fastpath")
@@ -78,6 +79,7 @@ class FieldPlan:
     serialize: Callable[[Any], Any] | None  # leaves only
     children: list[FieldPlan] = field(default_factory=list)
     plain_string: bool = False  # a String/ID leaf: a str value needs no serializing
+    relation: Relation | None = None  # a declared relation: loaded for a whole level at once
 
     @property
     def takes_args(self) -> bool:
@@ -181,6 +183,8 @@ class PlanCompiler:
         plan = FieldPlan(
             key, node, gql_field, _caller(strawberry_field), arg_names, non_null, is_list, None
         )
+        resolver = strawberry_field.base_resolver
+        plan.relation = getattr(resolver.wrapped_func, "relation", None) if resolver else None
         if is_leaf_type(inner):
             plan.serialize = inner.serialize
             plan.plain_string = inner in (GraphQLString, GraphQLID)
@@ -228,23 +232,54 @@ class Run:
     async def level(self, plans: list[FieldPlan], parents: list[Parent]) -> None:
         pending: list[tuple[FieldPlan, dict[str, Any], Path, Any]] = []
         objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]] = []
+        batches: list[tuple[FieldPlan, list[tuple[Parent, Any]], Any]] = []
         try:
-            self._start(plans, parents, pending, objects)
+            self._start(plans, parents, pending, objects, batches)
         except BaseException:
             for _, _, _, awaitable in pending:
                 if isinstance(awaitable, CoroutineType):
                     awaitable.close()
             raise
-        if pending:
-            results = await asyncio.gather(*(p[3] for p in pending), return_exceptions=True)
-            for (plan, out, path, _), result in zip(pending, results, strict=True):
-                if isinstance(result, DomainError):
-                    self._fail(plan, out, path, result)
-                elif isinstance(result, BaseException):
-                    raise Unsupported("unexpected error") from result
-                else:
-                    self._place(plan, out, path, result, objects)
+        if pending or batches:
+            awaitables = [p[3] for p in pending] + [b[2] for b in batches]
+            results = await asyncio.gather(*awaitables, return_exceptions=True)
+            for (plan, out, path, _), result in zip(pending, results, strict=False):
+                self._settle(plan, out, path, result, objects)
+            for (plan, keyed, _), result in zip(batches, results[len(pending) :], strict=True):
+                self._settle_batch(plan, keyed, result, objects)
         await self._descend(objects)
+
+    def _settle(
+        self,
+        plan: FieldPlan,
+        out: dict[str, Any],
+        path: Path,
+        result: Any,
+        objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
+    ) -> None:
+        if isinstance(result, DomainError):
+            self._fail(plan, out, path, result)
+        elif isinstance(result, BaseException):
+            raise Unsupported("unexpected error") from result
+        else:
+            self._place(plan, out, path, result, objects)
+
+    def _settle_batch(
+        self,
+        plan: FieldPlan,
+        keyed: list[tuple[Parent, Any]],
+        result: Any,
+        objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
+    ) -> None:
+        """Hand each parent its share of one ``load_many`` (parents without a key get None)."""
+        values = iter(result) if isinstance(result, list) else None
+        for (_, out, path), key in keyed:
+            if key is None:
+                self._place(plan, out, path, None, objects)
+            elif values is None:
+                self._settle(plan, out, path, result, objects)
+            else:
+                self._place(plan, out, path, next(values), objects)
 
     def _start(
         self,
@@ -252,10 +287,14 @@ class Run:
         parents: list[Parent],
         pending: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
         objects: list[tuple[FieldPlan, dict[str, Any], Path, Any]],
+        batches: list[tuple[FieldPlan, list[tuple[Parent, Any]], Any]],
     ) -> None:
         """Call every resolver of this level; leaves are placed at once."""
         info = self.info
         for plan in plans:
+            if plan.relation is not None:
+                batches.append(self._load_level(plan, parents))
+                continue
             args = self._arguments(plan) if plan.takes_args else _NO_ARGS
             call = plan.call
             for root, out, path in parents:
@@ -313,6 +352,21 @@ class Run:
                 children.append((value, child, here))
         for plan, parents in by_plan.values():
             await self.level(plan.children, parents)
+
+    def _load_level(
+        self, plan: FieldPlan, parents: list[Parent]
+    ) -> tuple[FieldPlan, list[tuple[Parent, Any]], Any]:
+        """One ``load_many`` for a relation across every parent of this level."""
+        assert plan.relation is not None
+        try:
+            loader = getattr(self.info.context.loaders, plan.relation.loader)
+        except DomainError as error:  # no actor: let the full executor answer
+            raise Unsupported("loaders unavailable") from error
+        keyed = [(parent, plan.relation.key(parent[0])) for parent in parents]
+        for (_, out, _), _key in keyed:
+            out[plan.key] = None
+        present = [key for _, key in keyed if key is not None]
+        return plan, keyed, loader.load_many(present)
 
     def _arguments(self, plan: FieldPlan) -> dict[str, Any]:
         assert plan.gql_field is not None
