@@ -17,8 +17,10 @@ pick-up if it is already in), so the run can be repeated on one database.
 
 It prints stamps/s (stamps over the wall time of the whole mixed run), p50 and
 p99 per operation, and errors by code; ``bench/results/morning_rush.json``
-keeps the figures. Subscribers and the count of events lost at them plug in
-through ``DeliveryProbe`` (the realtime layer's part): set ``PROBE``.
+keeps the figures. Throughout the run every stamped class has a tablet subscribed
+(``bench/delivery_probe.py``): the events lost at them, duplicated or delivered out
+of order, counted against the database's event log, are reported too. The two
+workers share a Redis of the bench's own, as the streams need across processes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from bench.delivery_probe import TabletProbe
 from bench.harness import ROOT, cpu_seconds, machine, running_server, save, scratch_database
+from bench.realtime_common import redis_server
 
 FACILITIES = 25
 CLIENTS = 50
@@ -62,12 +66,9 @@ class DeliveryProbe(Protocol):
 
     async def start(self, base_url: str, classroom_ids: list[str]) -> None: ...
 
-    async def finish(self) -> int:
-        """Events lost at the subscribers (expected from the database, minus received)."""
+    async def finish(self) -> dict[str, int]:
+        """``lost`` (in the database, not received), ``duplicates``, ``out_of_order``…"""
         ...
-
-
-PROBE: DeliveryProbe | None = None
 
 
 @dataclass
@@ -240,7 +241,9 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     return {"p50_ms": round(cuts[49] * 1000, 1), "p99_ms": round(cuts[98] * 1000, 1)}
 
 
-async def rush(base_url: str, server_pid: int | None) -> dict[str, Any]:
+async def rush(
+    base_url: str, server_pid: int | None, probe: DeliveryProbe | None
+) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         stamps, classrooms = await stamp_operations(http)
         notices = await notice_operations(http)
@@ -248,16 +251,18 @@ async def rush(base_url: str, server_pid: int | None) -> dict[str, Any]:
         notice.variables["input"]["startDate"] = japan_today()
     operations = stamps + notices
     random.Random(1).shuffle(operations)
-    if PROBE is not None:
-        await PROBE.start(base_url, classrooms)
+    if probe is not None:
+        await probe.start(base_url, classrooms)
+    load_before = [round(x, 2) for x in os.getloadavg()]
     cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
     outcome, wall = await run_clients(base_url, operations)
     cpu = (
         tree_cpu_seconds(server_pid) - cpu_before if server_pid and cpu_before is not None else None
     )
-    lost = await PROBE.finish() if PROBE is not None else None
+    delivery = await probe.finish() if probe is not None else None
     return {
         "machine": machine(),
+        "load_average_before": load_before,
         "clients": CLIENTS,
         "stamps": len(stamps),
         "notices": len(notices),
@@ -268,24 +273,32 @@ async def rush(base_url: str, server_pid: int | None) -> dict[str, Any]:
         "notice": percentiles(outcome.latencies["notice"]),
         "errors": dict(outcome.errors),
         "server_cpu_ms_per_operation": round(cpu * 1000 / len(operations), 2) if cpu else None,
-        "events_lost_at_subscribers": lost,
+        "events_lost_at_subscribers": delivery["lost"] if delivery else None,
+        "delivery_at_subscribers": delivery,
     }
 
 
 @contextlib.asynccontextmanager
-async def demo_server(workers: int) -> AsyncIterator[tuple[str, int]]:
-    """A scratch database seeded with the demo ward, served by uvicorn."""
+async def demo_server(workers: int) -> AsyncIterator[tuple[str, int, str]]:
+    """A scratch database seeded with the demo ward, served by uvicorn as ``hoiku serve``."""
     from hoiku.seeding import seed_demo_if_empty
     from hoiku.settings import Settings
 
-    async with scratch_database() as url:
+    async with scratch_database() as url, redis_server() as redis_url:
         await seed_demo_if_empty(Settings(database_url=url), url, show_progress=True)
-        with running_server(url, workers=workers) as server:
-            yield server.base_url, server.pid
+        env = {"HOIKU_REDIS_URL": redis_url, "UVICORN_WS_PER_MESSAGE_DEFLATE": "false"}
+        with running_server(url, workers=workers, extra_env=env) as server:
+            yield server.base_url, server.pid, url
 
 
-def _or_not_measured(value: int | None) -> str:
-    return "not measured (no DeliveryProbe)" if value is None else str(value)
+def _delivery(figures: dict[str, int] | None) -> str:
+    if figures is None:
+        return "not measured (no database URL to count against)"
+    return (
+        f"{figures['lost']} lost, {figures['duplicates']} duplicated, "
+        f"{figures['out_of_order']} out of order ({figures['received']} of "
+        f"{figures['expected']} received, {figures['subscriber_errors']} subscriber errors)"
+    )
 
 
 async def main() -> None:
@@ -297,14 +310,18 @@ async def main() -> None:
         default=2,
         help="Server processes to start (default 2: one per core).",
     )
+    parser.add_argument(
+        "--database-url", help="With --url: the server's database, to count lost events."
+    )
     args = parser.parse_args()
     if args.url:
-        result = await rush(args.url, None)
+        probe = TabletProbe(args.database_url) if args.database_url else None
+        result = await rush(args.url, None, probe)
     else:
-        async with demo_server(args.workers) as (base_url, pid):
-            result = await rush(base_url, pid)
+        async with demo_server(args.workers) as (base_url, pid, url):
+            result = await rush(base_url, pid, TabletProbe(url))
         result["server_processes"] = args.workers
-    result["load_average_at_end"] = list(os.getloadavg())
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     path = save("morning_rush", result)
     print(
@@ -312,8 +329,8 @@ async def main() -> None:
         f"{result['wall_seconds']} s: {result['stamps_per_second']} stamps/s; "
         f"stamp p50 {result['stamp']['p50_ms']} ms p99 {result['stamp']['p99_ms']} ms; "
         f"notice p50 {result['notice']['p50_ms']} ms p99 {result['notice']['p99_ms']} ms; "
-        f"errors {result['errors'] or 'none'}; events lost at subscribers: "
-        f"{_or_not_measured(result['events_lost_at_subscribers'])}  ({path})"
+        f"errors {result['errors'] or 'none'}; load {result['load_average_at_end']}; "
+        f"at the subscribers: {_delivery(result['delivery_at_subscribers'])}  ({path})"
     )
 
 
