@@ -26,3 +26,15 @@ async def test_login_payload_resolves_the_viewer_as_the_new_session(api, service
     assert viewer["role"] == "TEACHER"
     assert [c["name"] for c in viewer["classrooms"]] == ["a"]
     assert len(viewer["classrooms"][0]["children"]) == 2
+
+
+async def test_operational_endpoints_answer(api):
+    """Load balancers and Prometheus need these; GraphiQL greets a browser in development."""
+    http = api.http
+    assert (await http.get("/healthz")).text == "ok"
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"database": "ok"}
+    metrics = await http.get("/metrics")
+    assert "hoiku_http_requests_total" in metrics.text
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
