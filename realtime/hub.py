@@ -122,7 +122,7 @@ class _Feed:
         self.ready.set_result(None)
 
     async def _listen(self, inbox: Subscriber) -> bool:
-        """Turn notifications into pokes; False once the broadcast has shut down."""
+        """Hand out the next event, or poke the pump to read; False once the broadcast ends."""
         try:
             async for message in inbox:
                 announced = parse_notification(message.message)
