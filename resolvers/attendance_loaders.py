@@ -13,7 +13,7 @@ from datetime import date, time
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
@@ -24,6 +24,7 @@ from persistence.models import (
     ChildRow,
     FacilityRow,
 )
+from persistence.raw_reads import RawReads
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_alerts as alerts
 from persistence.repositories import attendance_notices as notices
@@ -34,6 +35,7 @@ from persistence.repositories.batch import one_per_key
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 BatchQuery = Callable[[AsyncSession, Actor, Sequence[K]], Awaitable[list[T]]]
+CoreQuery = Callable[[AsyncSession | RawReads, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
 ChildDay = tuple[uuid.UUID, date]
 
 
@@ -77,12 +79,21 @@ async def account_names_by_ids(
 
 
 class AttendanceLoaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], actor: Actor) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        actor: Actor,
+        *,
+        reads: AsyncEngine | None = None,
+    ) -> None:
         self._sessions = sessions
         self._actor = actor
-        self.stamp_by_id = self._loader(stamps.stamps_by_ids)
+        # As in ``Loaders``: single-SELECT batches run on the autocommit engine when
+        # there is one (each pushed stamp is resolved per subscriber, so it adds up).
+        self._reads = reads
+        self.stamp_by_id = self._read_loader(stamps.stamps_by_ids)
         self.stamps_by_child_day = self._loader(stamps.stamps_by_child_days)
-        self.correction_by_stamp = self._loader(stamps.corrections_by_stamp_ids)
+        self.correction_by_stamp = self._read_loader(stamps.corrections_by_stamp_ids)
         self.day_facts_by_child_day = self._loader(day_facts_by_child_days)
         self.notice_by_id = self._loader(notices.notices_by_ids)
         self.successor_by_notice = self._loader(notices.successors_by_ids)
@@ -96,6 +107,15 @@ class AttendanceLoaders:
         async def load(keys: list[K]) -> list[T]:
             async with self._sessions() as session:
                 return await query(session, self._actor, keys)
+
+        return DataLoader(load_fn=load)
+
+    def _read_loader(self, query: CoreQuery[T]) -> DataLoader[uuid.UUID, T]:
+        async def load(keys: list[uuid.UUID]) -> list[T]:
+            if self._reads is None:
+                async with self._sessions() as session:
+                    return await query(session, self._actor, keys)
+            return await query(RawReads(self._reads), self._actor, keys)
 
         return DataLoader(load_fn=load)
 

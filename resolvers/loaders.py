@@ -51,7 +51,7 @@ class Loaders:
     @cached_property
     def attendance(self) -> AttendanceLoaders:
         """Built on first use: most requests never touch attendance."""
-        return AttendanceLoaders(self._sessions, self._actor)
+        return AttendanceLoaders(self._sessions, self._actor, reads=self._reads)
 
     def _loader(self, query: BatchQuery[T]) -> DataLoader[uuid.UUID, T]:
         async def load(keys: list[uuid.UUID]) -> list[T]:

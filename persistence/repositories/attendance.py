@@ -10,7 +10,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Select,
     String,
+    any_,
+    bindparam,
     cast,
     func,
     literal,
@@ -18,12 +21,13 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import BIT, insert
+from sqlalchemy.dialects.postgresql import ARRAY, BIT, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attendance import Stamp, StampKind
 from domain.roles import Actor
 from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
+from persistence.raw_reads import Build, RawReads
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import child_scope
 
@@ -156,15 +160,44 @@ async def is_corrected(session: AsyncSession, stamp_id: uuid.UUID) -> bool:
 # Scoped batch reads for DataLoaders.
 
 
-async def stamps_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[AttendanceStampRow | None]:
-    query = (
-        select(AttendanceStampRow)
-        .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
-        .where(AttendanceStampRow.id.in_(ids), child_scope(actor))
+# The single-statement ones also run on the asyncpg driver (``RawReads``), so a stamp
+# pushed to a class's tablets is read without a session's BEGIN/ROLLBACK. Either way
+# they return read-only rows (attribute access, the stamp table's columns).
+_STAMP = AttendanceStampRow.__table__
+
+
+def _keys(ids: Sequence[uuid.UUID]) -> Any:
+    """The batch's keys as one array parameter: the SQL is the same for any batch size."""
+    return any_(bindparam("keys", list(ids), type_=ARRAY(UUID(as_uuid=True))))
+
+
+def _stamps_with_child() -> Select[Any]:
+    return select(_STAMP).join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
+
+
+def _stamps_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return _stamps_with_child().where(AttendanceStampRow.id == _keys(ids), child_scope(actor))
+
+
+def _corrections_by_stamp_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return _stamps_with_child().where(
+        AttendanceStampRow.corrects_id == _keys(ids), child_scope(actor)
     )
-    return one_per_key(ids, await session.scalars(query), lambda r: r.id)
+
+
+async def _run(
+    reader: AsyncSession | RawReads, name: str, build: Build, actor: Actor, ids: Sequence[uuid.UUID]
+) -> Iterable[Any]:
+    if isinstance(reader, RawReads):
+        return await reader.fetch(name, build, actor, ids)
+    return await reader.execute(build(actor, ids))
+
+
+async def stamps_by_ids(
+    reader: AsyncSession | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[Any | None]:
+    rows = await _run(reader, "stamps_by_ids", _stamps_by_ids, actor, ids)
+    return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def stamps_by_child_days(
@@ -184,17 +217,13 @@ async def stamps_by_child_days(
     return many_per_key(keys, rows, lambda r: (r.child_id, r.day))
 
 
-def _corrects(row: AttendanceStampRow) -> uuid.UUID:
-    return row.corrects_id  # type: ignore[return-value]  # filtered on non-null ids
+def _corrects(row: Any) -> uuid.UUID:
+    return row.corrects_id  # type: ignore[no-any-return]  # filtered on non-null ids
 
 
 async def corrections_by_stamp_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
-) -> list[AttendanceStampRow | None]:
+    reader: AsyncSession | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[Any | None]:
     """The stamp that corrected each one, if any."""
-    query = (
-        select(AttendanceStampRow)
-        .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
-        .where(AttendanceStampRow.corrects_id.in_(ids), child_scope(actor))
-    )
-    return one_per_key(ids, await session.scalars(query), _corrects)
+    rows = await _run(reader, "corrections_by_stamp_ids", _corrections_by_stamp_ids, actor, ids)
+    return one_per_key(ids, rows, _corrects)
