@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from hoiku.app import create_app
 from resolvers.services import Services
-from schema import fastpath
+from schema import fastplan
 from tests.factories import PASSWORD, World, build_world
 from tests.support import GraphQLClient, Result
 
@@ -90,4 +90,4 @@ async def test_the_roster_really_takes_the_fast_path(services: Services, world: 
     document = parse(CORPUS["roster"])
     schema = build_schema()._schema
     operation = document.definitions[0]
-    assert fastpath.plan_for(schema, document, operation) is not None  # type: ignore[arg-type]
+    assert fastplan.plan_for(schema, document, operation) is not None  # type: ignore[arg-type]

@@ -1,0 +1,199 @@
+"""Compiling a validated query into a plan for the fast executor (``schema.fastpath``).
+
+A plan is the query's fields, each bound to the very resolver graphql-core
+would call (guards included), with what the executor needs to place its value:
+nullability, list-ness, the leaf serializer, a declared relation. Anything the
+fast executor does not handle raises ``Unsupported`` here, once per document.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLString,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    is_leaf_type,
+)
+from graphql.language import DocumentNode
+
+from resolvers.relations import Relation
+
+_BACKREF = "strawberry-definition"
+
+
+class Unsupported(Exception):
+    """The document (or this execution) needs graphql-core's full executor."""
+
+
+@dataclass(frozen=True, slots=True)
+class FastInfo:
+    """What our resolvers read from ``info``: the request context, nothing else."""
+
+    context: Any
+
+
+@dataclass(eq=False)
+class FieldPlan:
+    key: str
+    node: FieldNode
+    gql_field: GraphQLField | None
+    call: Callable[[Any, FastInfo, dict[str, Any]], Any]
+    arg_names: dict[str, str]  # graphql name -> python name
+    non_null: bool
+    is_list: bool
+    serialize: Callable[[Any], Any] | None  # leaves only
+    children: list[FieldPlan] = field(default_factory=list)
+    plain_string: bool = False  # a String/ID leaf: a str value needs no serializing
+    relation: Relation | None = None  # a declared relation: loaded for a whole level at once
+
+    @property
+    def takes_args(self) -> bool:
+        return bool(self.gql_field is not None and self.gql_field.args)
+
+
+Path = tuple[str | int, ...]
+Parent = tuple[Any, dict[str, Any], Path]  # (object, its response dict, its path)
+
+
+def _typename(name: str) -> Callable[[Any, FastInfo, dict[str, Any]], Any]:
+    return lambda root, info, args: name
+
+
+def _caller(strawberry_field: Any) -> Callable[[Any, FastInfo, dict[str, Any]], Any]:
+    resolver = strawberry_field.base_resolver
+    if resolver is None:
+        getter = attrgetter(strawberry_field.python_name)
+        return lambda root, info, args: getter(root)
+    function = resolver.wrapped_func
+    parameters = inspect.signature(function).parameters
+    takes_root, takes_info = "root" in parameters, "info" in parameters
+    if "self" in parameters:
+        raise Unsupported("method resolver")
+    if list(parameters) == ["root", "info"]:  # every guard and relation: call directly
+        return lambda root, info, args: function(root, info)
+
+    def call(root: Any, info: FastInfo, args: dict[str, Any]) -> Any:
+        if takes_root:
+            args["root"] = root
+        if takes_info:
+            args["info"] = info
+        return function(**args)
+
+    return call
+
+
+def _unwrap(gql_type: Any) -> tuple[bool, bool, Any]:
+    non_null = isinstance(gql_type, GraphQLNonNull)
+    inner = gql_type.of_type if non_null else gql_type
+    if isinstance(inner, GraphQLList):
+        item = inner.of_type
+        item = item.of_type if isinstance(item, GraphQLNonNull) else item
+        if isinstance(item, GraphQLList):
+            raise Unsupported("nested lists")
+        return non_null, True, item
+    return non_null, False, inner
+
+
+class PlanCompiler:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode) -> None:
+        self.schema = schema
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def compile(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode
+    ) -> list[FieldPlan]:
+        return [self._field(parent, node) for node in self._collect(parent, selection_set)]
+
+    def _collect(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode
+    ) -> Iterator[FieldNode]:
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise Unsupported("directives")
+            if isinstance(selection, FieldNode):
+                yield selection
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment: Any = self.fragments[selection.name.value]
+            elif isinstance(selection, InlineFragmentNode):
+                fragment = selection
+            else:
+                raise Unsupported("selection kind")
+            condition = fragment.type_condition
+            if condition is not None and condition.name.value != parent.name:
+                raise Unsupported("type condition")
+            yield from self._collect(parent, fragment.selection_set)
+
+    def _field(self, parent: GraphQLObjectType, node: FieldNode) -> FieldPlan:
+        name = node.name.value
+        key = node.alias.value if node.alias else name
+        if name == "__typename":
+            return FieldPlan(key, node, None, _typename(parent.name), {}, True, False, str)
+        if name.startswith("__"):
+            raise Unsupported("introspection")
+        gql_field = parent.fields[name]
+        strawberry_field = (gql_field.extensions or {}).get(_BACKREF)
+        if strawberry_field is None or strawberry_field.extensions:
+            raise Unsupported("field without plain resolver")
+        non_null, is_list, inner = _unwrap(gql_field.type)
+        # strawberry builds the GraphQL arguments from its own, in the same order
+        arg_names = dict(
+            zip(gql_field.args, (a.python_name for a in strawberry_field.arguments), strict=True)
+        )
+        for argument in gql_field.args.values():
+            if not is_leaf_type(_unwrap(argument.type)[2]) or _unwrap(argument.type)[1]:
+                raise Unsupported("non-scalar argument")
+        plan = FieldPlan(
+            key, node, gql_field, _caller(strawberry_field), arg_names, non_null, is_list, None
+        )
+        resolver = strawberry_field.base_resolver
+        plan.relation = getattr(resolver.wrapped_func, "relation", None) if resolver else None
+        if is_leaf_type(inner):
+            plan.serialize = inner.serialize
+            plan.plain_string = inner in (GraphQLString, GraphQLID)
+        elif isinstance(inner, GraphQLObjectType) and node.selection_set is not None:
+            plan.children = self.compile(inner, node.selection_set)
+        else:
+            raise Unsupported("abstract type")
+        return plan
+
+
+_plans: dict[tuple[int, str | None], list[FieldPlan] | None] = {}
+
+
+def plan_for(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> list[FieldPlan] | None:
+    """The compiled plan of a query, or None when it needs the full executor (cached)."""
+    key = (id(document), operation.name.value if operation.name else None)
+    if key not in _plans:
+        if len(_plans) > 512:
+            _plans.clear()
+        try:
+            if operation.operation is not OperationType.QUERY or schema.query_type is None:
+                raise Unsupported("not a query")
+            _plans[key] = PlanCompiler(schema, document).compile(
+                schema.query_type, operation.selection_set
+            )
+        except Unsupported:
+            _plans[key] = None
+    return _plans[key]
