@@ -2,13 +2,12 @@
 
 graphql-core resolves every field through several layers of generic machinery
 (about 8 µs a field here), which is where a class roster's time went. For
-queries made only of object fields, lists and leaves, this module compiles the
-validated document once into a plan (``schema.fastplan``) and runs it level by
-level: every field
-still goes through its own resolver (so every ``sensitive`` guard, scope and
-DataLoader applies unchanged), all awaitables of one level are gathered
-together (so DataLoaders batch exactly as before), and errors of nullable
-fields are reported at their path as graphql-core would.
+queries made only of object fields, lists and leaves, the validated document is
+compiled once into a plan (``schema.fastplan``) and run here level by level:
+every field still goes through its own resolver (so every ``sensitive`` guard,
+scope and DataLoader applies unchanged), all awaitables of one level are
+gathered together (so DataLoaders batch exactly as before), and errors of
+nullable fields are reported at their path as graphql-core would.
 
 Anything outside that subset (mutations, directives, abstract types, input
 objects, a non-null field that fails) is handed to graphql-core unchanged, so
