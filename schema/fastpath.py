@@ -28,6 +28,7 @@ from graphql.language import DocumentNode
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
+from domain.policy import Reach
 from schema.fastplan import FastInfo, FieldPlan, Parent, Path, Unsupported, plan_for
 
 log = logging.getLogger("hoiku.fastpath")
@@ -111,7 +112,7 @@ class Run:
                 batches.append(self._load_level(plan, parents))
                 continue
             args = self._arguments(plan) if plan.takes_args else _NO_ARGS
-            call = plan.call
+            call = self._guarded_call(plan) or plan.call
             for root, out, path in parents:
                 try:
                     value = call(root, info, dict(args) if args else args)
@@ -125,6 +126,23 @@ class Run:
                     pending.append((plan, out, path, value))
                 else:
                     self._place(plan, out, path, value, objects)
+
+    def _guarded_call(self, plan: FieldPlan) -> Any:
+        """For a guarded field, decide the policy once for the level (role reach)."""
+        guard = plan.guard
+        if guard is None:
+            return None
+        context = self.info.context
+        level = context.reach[guard.item_class]
+        if level is Reach.ALL:
+            return lambda root, info, args: guard.value(root, info)
+        if level is Reach.NONE:
+
+            def deny(root: Any, info: Any, args: Any) -> Any:
+                raise guard.denied()
+
+            return deny
+        return None  # OWN depends on each record: the resolver decides per object
 
     def _place(
         self,

@@ -34,6 +34,7 @@ from graphql import (
 from graphql.language import DocumentNode
 
 from resolvers.relations import Relation
+from schema.guard import Guard
 
 _BACKREF = "strawberry-definition"
 
@@ -62,6 +63,7 @@ class FieldPlan:
     children: list[FieldPlan] = field(default_factory=list)
     plain_string: bool = False  # a String/ID leaf: a str value needs no serializing
     relation: Relation | None = None  # a declared relation: loaded for a whole level at once
+    guard: Guard | None = None  # a guarded field: the policy is read once per level
 
     @property
     def takes_args(self) -> bool:
@@ -166,7 +168,9 @@ class PlanCompiler:
             key, node, gql_field, _caller(strawberry_field), arg_names, non_null, is_list, None
         )
         resolver = strawberry_field.base_resolver
-        plan.relation = getattr(resolver.wrapped_func, "relation", None) if resolver else None
+        function = resolver.wrapped_func if resolver else None
+        plan.relation = getattr(function, "relation", None)
+        plan.guard = getattr(function, "guard", None)
         if is_leaf_type(inner):
             plan.serialize = inner.serialize
             plan.plain_string = inner in (GraphQLString, GraphQLID)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -33,6 +34,38 @@ class ItemClassDirective:
     name: ItemClassEnum  # type: ignore[valid-type]
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """One guarded field: its item class and how to read and audit it.
+
+    The resolver below consults it per object; the fast read path reads the
+    same guard once per level (the reach of a role is the same for every
+    object), so both executors apply one rule.
+    """
+
+    item_class: ItemClass
+    read: Callable[[Any, Any], Any]
+    entity: str
+    record_id: Callable[[Any], uuid.UUID]
+    is_own: Callable[[Any, Any], bool] | None
+    audited: bool
+
+    def allows(self, level: Reach, actor: Any, root: Any) -> bool:
+        return level is Reach.ALL or (
+            level is Reach.OWN and self.is_own is not None and self.is_own(actor, root)
+        )
+
+    def value(self, root: Any, info: Any) -> Any:
+        """The value for a viewer already allowed to read it (audited where special-care)."""
+        if self.audited:
+            info.context.audit.read(self.item_class, self.entity, self.record_id(root))
+        # Read paths fetch special-care columns sealed; open only what is allowed.
+        return open_sealed(self.read(root, info))
+
+    def denied(self) -> Forbidden:
+        return Forbidden(f"Not permitted to read {self.item_class.value} items")
+
+
 def sensitive(
     item_class: ItemClass,
     attr: str | Callable[[Any], Any] | None = None,
@@ -48,21 +81,18 @@ def sensitive(
     ``attr`` reads the value from the parent object; ``resolver(root, info)``
     may instead return it or an awaitable (a DataLoader load, say).
     """
-    read = resolver or _reader(attr)
-    audited = item_class in SPECIAL_CARE
+    guard = Guard(
+        item_class, resolver or _reader(attr), entity, record_id, is_own,
+        audited=item_class in SPECIAL_CARE,
+    )  # fmt: skip
 
     def resolve(root: Any, info: strawberry.Info) -> Any:
         context = info.context
-        level = context.reach[item_class]
-        if level is Reach.ALL or (
-            level is Reach.OWN and is_own is not None and is_own(context.actor, root)
-        ):
-            if audited:
-                context.audit.read(item_class, entity, record_id(root))
-            # Read paths fetch special-care columns sealed; open only what is allowed.
-            return open_sealed(read(root, info))
-        raise Forbidden(f"Not permitted to read {item_class.value} items")
+        if guard.allows(context.reach[item_class], context.actor_or_none, root):
+            return guard.value(root, info)
+        raise guard.denied()
 
+    resolve.guard = guard  # type: ignore[attr-defined]  # read by the fast read path
     return strawberry.field(
         resolver=resolve,
         description=description,
