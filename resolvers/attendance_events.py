@@ -11,6 +11,7 @@ other's stream heads in opposite orders.
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attendance import AttendanceEvent
-from persistence.repositories.events import EventBatch, append_event
+from persistence.repositories import attendance_driver as driver
+from persistence.repositories.events import EventBatch, PendingEvent, append_event
 from realtime import channels
 from resolvers.services import Services
 
@@ -56,14 +58,20 @@ async def to_class_and_child(
     child_id: uuid.UUID,
     **ids: uuid.UUID | None,
 ) -> None:
-    """A change the class's tablets and the child's guardians both see."""
+    """A change the class's tablets and the child's guardians both see.
+
+    Both events go in one statement on the driver: a stamp is the morning rush's unit
+    of work, and this saves it three statements' worth of SQLAlchemy overhead.
+    """
     payload = _ids(child_id=child_id, classroom_id=classroom_id, **ids)
-    for stream in (
-        channels.classroom_attendance(classroom_id),
-        channels.child_attendance(child_id),
-    ):
-        await append_event(
-            uow.session, uow.events, stream=stream, kind=kind, subject_id=child_id, payload=payload
+    streams = [channels.classroom_attendance(classroom_id), channels.child_attendance(child_id)]
+    appended = await driver.append_events(
+        uow.session, streams, kind=kind, subject_id=child_id, payload=json.dumps(payload)
+    )
+    for stream in streams:  # published in the order the heads were taken
+        seq, created_at = appended[stream]
+        uow.events.events.append(
+            PendingEvent(stream, seq, kind, child_id, dict(payload), created_at)
         )
 
 

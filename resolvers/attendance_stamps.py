@@ -25,7 +25,7 @@ from domain.roles import Actor
 from persistence.models import ChildRow
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_driver as driver
-from persistence.repositories import audit, family, kiosk
+from persistence.repositories import family, kiosk
 from persistence.repositories.attendance import StampTarget
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_alerts import raise_pickup_refused
@@ -74,7 +74,7 @@ async def child_in_scope(uow: UnitOfWork, actor: Actor, child_id: uuid.UUID) -> 
 
 async def record_stamp(services: Services, actor: Actor, request: StampRequest) -> StampResult:
     async with unit_of_work(services) as uow:
-        target = await stamps.stamp_target(uow.session, actor, request.child_id)
+        target = await driver.stamp_target(uow.session, actor, request.child_id)
         if target is None:
             raise NotFound("No such child")
         rights = await _presenters_and_rights(uow, target.id, request)
@@ -147,7 +147,7 @@ async def _write(
     row = await driver.insert_stamp(uow.session, _values(actor, target, request, presenters, now))
     if row is None:  # the key was used before: the first result, nothing new
         return await _earlier(uow, actor, request)  # type: ignore[return-value]
-    await audit.append(
+    await driver.append_audit(
         uow.session,
         actor,
         [AuditRecord("create", "attendance_stamp", "attendance_stamp", row.id, target.facility_id)],

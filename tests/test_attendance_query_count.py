@@ -21,9 +21,9 @@ KIOSK_STAMP = """mutation($input: KioskStampInput!) {
 
 # token generation check; child + scope + class lock; QR holder and rights; the class's
 # stamps of the day; the stamp insert; the audit insert; the classroom and child stream
-# heads; the two events (one insert). No staff count: a second child does not change the
-# staff a 3-year-olds' room requires.
-KIOSK_STAMP_STATEMENTS = 9
+# heads with their two events (one statement). No staff count: a second child does not
+# change the staff a 3-year-olds' room requires.
+KIOSK_STAMP_STATEMENTS = 7
 
 
 @contextmanager

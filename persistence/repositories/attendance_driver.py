@@ -12,45 +12,66 @@ commit on its own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ClauseElement, and_, bindparam, select
+from sqlalchemy import ClauseElement, TextClause, and_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.pickup import PickupRight, Presenter
+from domain.roles import Actor
 from persistence.models import (
     AttendanceStampRow,
     ChildRow,
+    ClassroomRow,
+    FacilityRow,
     FamilyQrTokenRow,
     GuardianshipRow,
 )
 from persistence.raw_reads import Record, statement_observers
+from persistence.repositories.attendance import StampTarget, classroom_lock_key_sql
+from persistence.repositories.audit import _APPEND as _APPEND_AUDIT
+from persistence.repositories.audit import AuditRecord
+from persistence.repositories.audit import _values as _audit_values
+from persistence.scope import child_scope, scope_shape, scope_values
 
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
-_compiled: dict[int, tuple[str, tuple[str, ...]]] = {}
+_compiled: dict[int, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
 
-def _compile(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+def _compile(statement: ClauseElement) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """SQL, parameter order, and the values of parameters the caller does not give
+    (literals inside the statement, such as the lock key's)."""
     key = id(statement)
     if key not in _compiled:
         compiled = statement.compile(dialect=_DIALECT)
-        _compiled[key] = (compiled.string, tuple(compiled.positiontup or ()))  # type: ignore[attr-defined]
+        order = tuple(compiled.positiontup or ())  # type: ignore[attr-defined]
+        _compiled[key] = (compiled.string, order, dict(compiled.params))
     return _compiled[key]
 
 
 async def _fetch(
     session: AsyncSession, statement: ClauseElement, values: Mapping[str, Any]
 ) -> list[Record]:
-    sql, order = _compile(statement)
+    sql, order, literals = _compile(statement)
     connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    if adapted is not None and adapted._transaction is None:
+        # SQLAlchemy's asyncpg adapter sends BEGIN with the first statement it runs; when
+        # the driver runs the first one, have the adapter begin, so it commits or rolls
+        # back the transaction as its own (a no-op on an autocommit connection).
+        await adapted._start_transaction()
+    driver = raw.driver_connection
     if driver is None or not driver.is_in_transaction():
         raise RuntimeError("driver statements run only inside the unit of work's transaction")
     for observe in statement_observers:
         observe(sql)
-    rows: list[Record] = await driver.fetch(sql, *(values[n] for n in order), record_class=Record)
+    rows: list[Record] = await driver.fetch(
+        sql, *(values[n] if n in values else literals[n] for n in order), record_class=Record
+    )
     return rows
 
 
@@ -132,3 +153,77 @@ async def insert_stamp(session: AsyncSession, values: Mapping[str, Any]) -> Reco
     row["id"] = row["id"] or uuid.uuid4()
     rows = await _fetch(session, _INSERT_STAMP, row)
     return rows[0] if rows else None
+
+
+def _stamp_target_query(actor: Actor) -> ClauseElement:
+    return (
+        select(
+            ChildRow.id,
+            ChildRow.facility_id,
+            ChildRow.classroom_id,
+            ChildRow.date_of_birth,
+            ClassroomRow.fiscal_year,
+            FacilityRow.staff_ratios,
+            FacilityRow.arrival_cutoff,
+            func.pg_advisory_xact_lock(classroom_lock_key_sql(ChildRow.classroom_id)),
+        )
+        .join(ClassroomRow, ClassroomRow.id == ChildRow.classroom_id)
+        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+        .where(ChildRow.id == bindparam("child_id"), child_scope(actor))
+    )
+
+
+async def stamp_target(
+    session: AsyncSession, actor: Actor, child_id: uuid.UUID
+) -> StampTarget | None:
+    """``attendance.stamp_target`` on the driver: the child in scope, with its classroom's
+    attendance lock taken in the same statement."""
+    shape = scope_shape(actor)
+    query = _stamp_targets.get(shape)
+    if query is None:
+        # Built once per scope shape; the actor's values are bound at each run.
+        query = _stamp_targets[shape] = _stamp_target_query(actor)
+    values = {**scope_values(actor), "child_id": child_id}
+    rows = await _fetch(session, query, values)
+    return StampTarget(*tuple(rows[0])[:-1]) if rows else None
+
+
+_stamp_targets: dict[Hashable, ClauseElement] = {}
+
+
+async def append_audit(session: AsyncSession, actor: Actor, records: list[AuditRecord]) -> None:
+    """``audit.append`` on the driver: the same statement, in the unit of work."""
+    await _fetch(session, _APPEND_AUDIT, _audit_values(actor, records, role=None, client=""))
+
+
+# Both stream heads move in one statement, in the order given (the fixed lock order of
+# streams), and the events go in with the seqs they got and the transaction's now().
+_APPEND_EVENTS: TextClause = text(
+    """
+    WITH heads AS (
+        INSERT INTO stream_head (stream, seq)
+        SELECT s.stream, 1 FROM unnest(CAST(:streams AS varchar[])) WITH ORDINALITY
+             AS s(stream, n) ORDER BY s.n
+        ON CONFLICT (stream) DO UPDATE SET seq = stream_head.seq + 1
+        RETURNING stream, seq
+    )
+    INSERT INTO stream_event (stream, seq, kind, subject_id, payload, created_at)
+    SELECT heads.stream, heads.seq, :kind, :subject_id, CAST(:payload AS jsonb), now()
+      FROM heads
+    RETURNING stream, seq, created_at
+    """
+).bindparams(bindparam("subject_id", type_=postgresql.UUID(as_uuid=True)))
+
+
+async def append_events(
+    session: AsyncSession,
+    streams: list[str],
+    *,
+    kind: str,
+    subject_id: uuid.UUID | None,
+    payload: str,
+) -> dict[str, tuple[int, datetime]]:
+    """One event on each of ``streams`` (JSON ``payload``): each stream's seq and created_at."""
+    values = {"streams": streams, "kind": kind, "subject_id": subject_id, "payload": payload}
+    rows = await _fetch(session, _APPEND_EVENTS, values)
+    return {row["stream"]: (int(row["seq"]), row["created_at"]) for row in rows}
