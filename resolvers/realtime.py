@@ -1,16 +1,21 @@
 """Subscriptions: who may follow a stream, cursors, and the events each subscriber is sent.
 
 A subscription yields ``StreamEvent``s, which carry ids only; the event's fields resolve
-those ids through the subscriber's own loaders (fresh for every event), so the field
-guards and row scope of a query apply to pushed data too.
+those ids through loaders scoped to the subscriber (fresh for every event), so the field
+guards and row scope of a query apply to pushed data too. Subscribers in one process
+that are the same actor (a class's tablets share one sign-in) share one set of loaders
+per event, so they read each row once; each still runs its own execution, so its own
+field guards and audit apply.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import uuid
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +30,7 @@ from realtime import channels
 from realtime.hub import CursorAhead, EventRow, FollowerLagged, StreamHub
 from resolvers.attendance_loaders import loaders_of
 from resolvers.ids import parse_id
+from resolvers.loaders import Loaders
 
 
 class ResubscribeRequired(DomainError):
@@ -130,12 +136,42 @@ async def _events(
     try:
         async with hub.follow(stream, after_seq) as rows:
             async for row in rows:
-                info.context.fresh_loaders()  # each event is resolved from fresh reads
+                _loaders_for_event(info.context, hub, stream, row.seq)
                 yield StreamEvent(stream, row)
     except FollowerLagged as lag:
         raise ResubscribeRequired(encode_cursor(stream, lag.last_seq)) from None
     except CursorAhead:
         raise InvalidInput("after is not a cursor of this stream", field="after") from None
+
+
+# Per hub: (stream, actor) → the seq and loaders of the latest event resolved for that
+# actor. An entry only ever serves the same actor's (same scope's) reads of the same event.
+_SHARED: weakref.WeakKeyDictionary[StreamHub, dict[tuple[str, Actor], tuple[int, Loaders]]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_SHARED = 4096  # actors × streams of one process; past it, start over (only less sharing)
+
+
+def _loaders_for_event(context: Any, hub: StreamHub, stream: str, seq: int) -> None:
+    """Fresh loaders for this event, or those another subscriber of the same actor made.
+
+    The key is the whole actor but its client tag (account, role, facility, classes,
+    guardian), so loaders are only shared where every scoped read answers alike.
+    """
+    actor = context.actor_or_none
+    if actor is None:
+        context.fresh_loaders()
+        return
+    shared = _SHARED.setdefault(hub, {})
+    key = (stream, dataclasses.replace(actor, client=""))
+    held = shared.get(key)
+    if held is not None and held[0] == seq:
+        context._loaders = held[1]
+        return
+    context.fresh_loaders()
+    if len(shared) >= _MAX_SHARED:
+        shared.clear()
+    shared[key] = (seq, context.loaders)
 
 
 def kind_of_event(root: StreamEvent) -> AttendanceEvent:
