@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attendance import AttendanceEvent
 from persistence.repositories import attendance_driver as driver
-from persistence.repositories.events import EventBatch, PendingEvent, append_event
+from persistence.repositories.events import EventBatch, PendingEvent
 from realtime import channels
 from resolvers.services import Services
 
@@ -50,6 +50,25 @@ def _ids(**ids: uuid.UUID | None) -> dict[str, str]:
     return {name: str(value) for name, value in ids.items() if value is not None}
 
 
+async def _append(
+    uow: UnitOfWork,
+    streams: list[str],
+    kind: AttendanceEvent,
+    subject_id: uuid.UUID | None,
+    payload: dict[str, str],
+) -> None:
+    """One event on each stream, in one statement on the driver: a stamp is the morning
+    rush's unit of work, and this spares it SQLAlchemy's overhead per statement."""
+    appended = await driver.append_events(
+        uow.session, streams, kind=kind, subject_id=subject_id, payload=json.dumps(payload)
+    )
+    for stream in streams:  # published in the order the heads were taken
+        seq, created_at = appended[stream]
+        uow.events.events.append(
+            PendingEvent(stream, seq, kind, subject_id, dict(payload), created_at)
+        )
+
+
 async def to_class_and_child(
     uow: UnitOfWork,
     kind: AttendanceEvent,
@@ -58,21 +77,10 @@ async def to_class_and_child(
     child_id: uuid.UUID,
     **ids: uuid.UUID | None,
 ) -> None:
-    """A change the class's tablets and the child's guardians both see.
-
-    Both events go in one statement on the driver: a stamp is the morning rush's unit
-    of work, and this saves it three statements' worth of SQLAlchemy overhead.
-    """
+    """A change the class's tablets and the child's guardians both see."""
     payload = _ids(child_id=child_id, classroom_id=classroom_id, **ids)
     streams = [channels.classroom_attendance(classroom_id), channels.child_attendance(child_id)]
-    appended = await driver.append_events(
-        uow.session, streams, kind=kind, subject_id=child_id, payload=json.dumps(payload)
-    )
-    for stream in streams:  # published in the order the heads were taken
-        seq, created_at = appended[stream]
-        uow.events.events.append(
-            PendingEvent(stream, seq, kind, child_id, dict(payload), created_at)
-        )
+    await _append(uow, streams, kind, child_id, payload)
 
 
 async def to_class(
@@ -84,14 +92,8 @@ async def to_class(
     **ids: uuid.UUID | None,
 ) -> None:
     """A change only the class's staff see (staff presence)."""
-    await append_event(
-        uow.session,
-        uow.events,
-        stream=channels.classroom_attendance(classroom_id),
-        kind=kind,
-        subject_id=subject_id,
-        payload=_ids(classroom_id=classroom_id, **ids),
-    )
+    payload = _ids(classroom_id=classroom_id, **ids)
+    await _append(uow, [channels.classroom_attendance(classroom_id)], kind, subject_id, payload)
 
 
 async def alert_to_class_and_facility(
@@ -106,15 +108,5 @@ async def alert_to_class_and_facility(
     """An alert for the class's staff and the director; never on a child's stream,
     so guardians do not see it."""
     payload = _ids(classroom_id=classroom_id, **ids)
-    for stream in (
-        channels.classroom_attendance(classroom_id),
-        channels.facility_alerts(facility_id),
-    ):
-        await append_event(
-            uow.session,
-            uow.events,
-            stream=stream,
-            kind=kind,
-            subject_id=subject_id,
-            payload=payload,
-        )
+    streams = [channels.classroom_attendance(classroom_id), channels.facility_alerts(facility_id)]
+    await _append(uow, streams, kind, subject_id, payload)

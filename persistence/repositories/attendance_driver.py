@@ -29,6 +29,7 @@ from persistence.models import (
     FacilityRow,
     FamilyQrTokenRow,
     GuardianshipRow,
+    StaffPresenceRow,
 )
 from persistence.raw_reads import Record, statement_observers
 from persistence.repositories.attendance import StampTarget, classroom_lock_key_sql
@@ -191,9 +192,28 @@ async def stamp_target(
 _stamp_targets: dict[Hashable, ClauseElement] = {}
 
 
-async def append_audit(session: AsyncSession, actor: Actor, records: list[AuditRecord]) -> None:
+async def append_audit(
+    session: AsyncSession,
+    actor: Actor | None,
+    records: list[AuditRecord],
+    *,
+    role: str | None = None,
+) -> None:
     """``audit.append`` on the driver: the same statement, in the unit of work."""
-    await _fetch(session, _APPEND_AUDIT, _audit_values(actor, records, role=None, client=""))
+    await _fetch(session, _APPEND_AUDIT, _audit_values(actor, records, role=role, client=""))
+
+
+_STAFF_PRESENT = select(func.count()).where(
+    StaffPresenceRow.classroom_id == bindparam("classroom_id"),
+    StaffPresenceRow.day == bindparam("day"),
+    StaffPresenceRow.clocked_out_at.is_(None),
+)
+
+
+async def staff_present_count(session: AsyncSession, classroom_id: uuid.UUID, day: Any) -> int:
+    """``staff_presence.staff_present_count`` on the driver: staff clocked in to the class."""
+    rows = await _fetch(session, _STAFF_PRESENT, {"classroom_id": classroom_id, "day": day})
+    return int(rows[0][0] or 0)
 
 
 # Both stream heads move in one statement, in the order given (the fixed lock order of
