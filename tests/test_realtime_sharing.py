@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from sqlalchemy import func, select
 
 from hoiku.app import create_app
 from hoiku.settings import Settings
-from persistence.models import ClassroomRow
+from persistence.models import AuditEntryRow, ClassroomRow
 from realtime import channels
 from resolvers.realtime import encode_cursor
 from resolvers.services import Services
@@ -72,12 +74,17 @@ async def every_tablet_live(live: Live, room: ClassroomRow, tablets: int) -> Non
 
 
 async def stamp_statements(live: Live, services: Services, tablets: int) -> int:
-    """SQL statements of one stamp reaching ``tablets`` subscriptions of one clerk."""
+    """SQL statements of one stamp reaching ``tablets`` tablets signed in as one clerk."""
     world = await build_world(services.sessions)
     room, child = world.room_a, world.family.child
     token, teacher = await live.token(world, "clerk"), await live.token(world, "teacher")
-    async with GraphQLWS.connect(live.server.ws_url, token) as clerk:
-        ops = [await clerk.subscribe(TABLET, since_start(room)) for _ in range(tablets)]
+    async with contextlib.AsyncExitStack() as stack:
+        # One connection per tablet, as each tablet has its own socket (and context).
+        connections = [
+            await stack.enter_async_context(GraphQLWS.connect(live.server.ws_url, token))
+            for _ in range(tablets)
+        ]
+        ops = [await tablet.subscribe(TABLET, since_start(room)) for tablet in connections]
         await every_tablet_live(live, room, tablets)
         with recorded_statements(live.services) as statements:
             body = await http_call(
@@ -97,7 +104,9 @@ async def test_tablets_of_one_actor_read_an_event_once(live, services):
     assert three_tablets == one_tablet
 
 
-async def test_subscribers_of_different_roles_on_one_stream_keep_their_own_guards(live, services):
+async def test_subscribers_of_different_roles_on_one_stream_keep_their_own_guards_and_audit(
+    live, services
+):
     world = await build_world(services.sessions)
     room, child = world.room_a, world.family.child
     query = subscription("attendanceChanged", "kind child { displayName allergies { allergen } }")
@@ -133,3 +142,11 @@ async def test_subscribers_of_different_roles_on_one_stream_keep_their_own_guard
                 }
             }
         }
+    async with services.sessions() as session:
+        audited = await session.execute(
+            select(AuditEntryRow.role, func.count())
+            .where(AuditEntryRow.record_id == child.id, AuditEntryRow.action == "read")
+            .group_by(AuditEntryRow.role)
+        )
+        # Shared reads, yet each teacher's tablet sent the allergies: each is audited.
+        assert audited.all() == [("teacher", 2)]
