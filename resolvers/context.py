@@ -52,6 +52,10 @@ class RequestContext:
         """Forget cached rows: each subscription event is resolved anew."""
         self._loaders = None
 
+    def use_loaders(self, loaders: Loaders) -> None:
+        """Adopt loaders built for the very same actor (subscribers sharing an event)."""
+        self._loaders = loaders
+
     @property
     def actor(self) -> Actor:
         if self.actor_or_none is None:

@@ -1,7 +1,8 @@
 """Per-request DataLoaders, named ``<thing>_by_<key>``; each batch opens its own session.
 
-Built per request (or per subscription event) for one actor, never shared:
-a shared loader would hand one user's cached rows to another.
+Built per request (or per subscription event) for one actor, and shared only
+between subscribers that are that same actor: a loader shared across actors
+would hand one user's cached rows to another.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def _loaders_for_event(context: Any, hub: StreamHub, stream: str, seq: int) -> N
     key = (stream, dataclasses.replace(actor, client=""))
     held = shared.get(key)
     if held is not None and held[0] == seq:
-        context._loaders = held[1]
+        context.use_loaders(held[1])
         return
     context.fresh_loaders()
     if len(shared) >= _MAX_SHARED:
