@@ -7,14 +7,13 @@ the realtime layer resolves pushed events (ids only) through these too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
 from persistence.models import (
@@ -24,18 +23,14 @@ from persistence.models import (
     ChildRow,
     FacilityRow,
 )
-from persistence.raw_reads import RawReads
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_alerts as alerts
 from persistence.repositories import attendance_notices as notices
 from persistence.repositories import kiosk
 from persistence.repositories import staff_presence as presence
 from persistence.repositories.batch import one_per_key
+from resolvers.loader_set import LoaderSet
 
-K = TypeVar("K", bound=Hashable)
-T = TypeVar("T")
-BatchQuery = Callable[[AsyncSession, Actor, Sequence[K]], Awaitable[list[T]]]
-CoreQuery = Callable[[AsyncSession | RawReads, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
 ChildDay = tuple[uuid.UUID, date]
 
 
@@ -78,7 +73,7 @@ async def account_names_by_ids(
     return [r[1] if r is not None else None for r in found]
 
 
-class AttendanceLoaders:
+class AttendanceLoaders(LoaderSet):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -86,11 +81,7 @@ class AttendanceLoaders:
         *,
         reads: AsyncEngine | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._actor = actor
-        # As in ``Loaders``: single-SELECT batches run on the autocommit engine when
-        # there is one (each pushed stamp is resolved per subscriber, so it adds up).
-        self._reads = reads
+        super().__init__(sessions, actor, reads=reads)
         self.stamp_by_id = self._read_loader(stamps.stamps_by_ids)
         self.stamps_by_child_day = self._loader(stamps.stamps_by_child_days)
         self.correction_by_stamp = self._read_loader(stamps.corrections_by_stamp_ids)
@@ -102,22 +93,6 @@ class AttendanceLoaders:
         self.presences_by_classroom_day = self._loader(presence.presences_by_classroom_days)
         self.pickup_person_by_id = self._loader(kiosk.pickup_persons_by_ids)
         self.account_name_by_id = self._loader(account_names_by_ids)
-
-    def _loader(self, query: BatchQuery[K, T]) -> DataLoader[K, T]:
-        async def load(keys: list[K]) -> list[T]:
-            async with self._sessions() as session:
-                return await query(session, self._actor, keys)
-
-        return DataLoader(load_fn=load)
-
-    def _read_loader(self, query: CoreQuery[T]) -> DataLoader[uuid.UUID, T]:
-        async def load(keys: list[uuid.UUID]) -> list[T]:
-            if self._reads is None:
-                async with self._sessions() as session:
-                    return await query(session, self._actor, keys)
-            return await query(RawReads(self._reads), self._actor, keys)
-
-        return DataLoader(load_fn=load)
 
 
 def loaders_of(info: Any) -> AttendanceLoaders:

@@ -7,25 +7,17 @@ would hand one user's cached rows to another.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
-from persistence.raw_reads import RawReads
 from persistence.repositories import family
 from resolvers.attendance_loaders import AttendanceLoaders
-
-T = TypeVar("T")
-BatchQuery = Callable[[AsyncSession, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
-CoreQuery = Callable[[RawReads, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
+from resolvers.loader_set import LoaderSet
 
 
-class Loaders:
+class Loaders(LoaderSet):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -33,11 +25,7 @@ class Loaders:
         *,
         reads: AsyncEngine | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._actor = actor
-        # Core reads run on the autocommit engine when there is one: no
-        # BEGIN/ROLLBACK round trips around a single SELECT, no ORM session.
-        self._reads = reads
+        super().__init__(sessions, actor, reads=reads)
         self.child_by_id = self._read_loader(family.children_by_ids)
         self.children_by_classroom = self._read_loader(family.children_by_classroom_ids)
         self.children_by_guardian = self._read_loader(family.children_by_guardian_ids)
@@ -53,19 +41,3 @@ class Loaders:
     def attendance(self) -> AttendanceLoaders:
         """Built on first use: most requests never touch attendance."""
         return AttendanceLoaders(self._sessions, self._actor, reads=self._reads)
-
-    def _loader(self, query: BatchQuery[T]) -> DataLoader[uuid.UUID, T]:
-        async def load(keys: list[uuid.UUID]) -> list[T]:
-            async with self._sessions() as session:
-                return await query(session, self._actor, keys)
-
-        return DataLoader(load_fn=load)
-
-    def _read_loader(self, query: CoreQuery[T]) -> DataLoader[uuid.UUID, T]:
-        async def load(keys: list[uuid.UUID]) -> list[T]:
-            if self._reads is None:
-                async with self._sessions() as session:
-                    return await query(session, self._actor, keys)  # type: ignore[arg-type]
-            return await query(RawReads(self._reads), self._actor, keys)
-
-        return DataLoader(load_fn=load)
