@@ -219,12 +219,13 @@ class Run:
 
 async def execute_fast(
     schema: GraphQLSchema,
+    source: str | None,
     document: DocumentNode,
     operation: OperationDefinitionNode,
     context: Any,
     raw_variables: dict[str, Any] | None,
 ) -> ExecutionResult | None:
-    plans = plan_for(schema, document, operation)
+    plans = plan_for(schema, source, document, operation)
     if plans is None:
         return None
     variables = get_variable_values(
@@ -254,7 +255,7 @@ class FastQueryExecution(SchemaExtension):
             if operation is not None:
                 schema = ec.schema._schema
                 result = await execute_fast(
-                    schema, ec.graphql_document, operation, ec.context, ec.variables
+                    schema, ec.query, ec.graphql_document, operation, ec.context, ec.variables
                 )
                 if result is not None:
                     ec.result = result

@@ -9,6 +9,8 @@ fast executor does not handle raises ``Unsupported`` here, once per document.
 from __future__ import annotations
 
 import inspect
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -181,23 +183,71 @@ class PlanCompiler:
         return plan
 
 
-_plans: dict[tuple[int, str | None], list[FieldPlan] | None] = {}
+class PlanCache:
+    """Compiled plans keyed by everything a plan depends on, least recently used first out.
+
+    The key is the schema, the document's text and the operation's name: a plan
+    is a pure function of those three. Never the document object's ``id()``:
+    once strawberry's parser cache drops a document, a new one can be born at the
+    same address and would inherit another query's plan.
+    """
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self.maxsize = maxsize
+        self._by_schema: weakref.WeakKeyDictionary[
+            GraphQLSchema, OrderedDict[tuple[str, str | None], list[FieldPlan] | None]
+        ] = weakref.WeakKeyDictionary()
+
+    def plan(
+        self,
+        schema: GraphQLSchema,
+        source: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+    ) -> list[FieldPlan] | None:
+        plans = self._by_schema.setdefault(schema, OrderedDict())
+        key = (source, operation.name.value if operation.name else None)
+        try:
+            plans.move_to_end(key)
+            return plans[key]
+        except KeyError:
+            pass
+        plans[key] = compiled = _compile(schema, document, operation)
+        if len(plans) > self.maxsize:
+            plans.popitem(last=False)
+        return compiled
+
+    def __len__(self) -> int:
+        return sum(len(plans) for plans in self._by_schema.values())
+
+
+def _compile(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> list[FieldPlan] | None:
+    if schema.query_type is None:
+        return None
+    try:
+        return PlanCompiler(schema, document).compile(schema.query_type, operation.selection_set)
+    except Unsupported:
+        return None
+
+
+plans = PlanCache()
 
 
 def plan_for(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+    schema: GraphQLSchema,
+    source: str | None,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
 ) -> list[FieldPlan] | None:
-    """The compiled plan of a query, or None when it needs the full executor (cached)."""
-    key = (id(document), operation.name.value if operation.name else None)
-    if key not in _plans:
-        if len(_plans) > 512:
-            _plans.clear()
-        try:
-            if operation.operation is not OperationType.QUERY or schema.query_type is None:
-                raise Unsupported("not a query")
-            _plans[key] = PlanCompiler(schema, document).compile(
-                schema.query_type, operation.selection_set
-            )
-        except Unsupported:
-            _plans[key] = None
-    return _plans[key]
+    """The compiled plan of a query, or None when it needs the full executor.
+
+    Only queries have plans, whatever the cache holds; a document without its
+    text (nothing to key it by) is compiled afresh.
+    """
+    if operation.operation is not OperationType.QUERY:
+        return None
+    if source is None:
+        return _compile(schema, document, operation)
+    return plans.plan(schema, source, document, operation)

@@ -90,4 +90,4 @@ async def test_the_roster_really_takes_the_fast_path(services: Services, world: 
     document = parse(CORPUS["roster"])
     schema = build_schema()._schema
     operation = document.definitions[0]
-    assert fastplan.plan_for(schema, document, operation) is not None  # type: ignore[arg-type]
+    assert fastplan.plan_for(schema, CORPUS["roster"], document, operation) is not None  # type: ignore[arg-type]
