@@ -373,7 +373,9 @@ async def test_one_kiosks_wrong_pins_do_not_lock_another_kiosk(api, services, da
     second = await api.login(f"{world.tag}.kiosk2", PASSWORD)
     for n in range(services.login_max_failures):
         await api(KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin=f"000{n}"), token=first)
-    locked = await api(KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=first)
+    locked = await api(
+        KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=first
+    )
     assert only_error(locked)["extensions"] == {"code": "RATE_LIMITED"}
     opened = await api(
         KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=second
@@ -387,4 +389,6 @@ async def test_a_pin_no_keypad_can_type_is_refused(api, services, pin):
     guardian = await api.login(world.family.guardian_login, PASSWORD)
     result = await api(SET_PIN, {"input": {"pin": pin}}, token=guardian)
     assert only_error(result)["extensions"] == {"code": "BAD_USER_INPUT", "field": "pin"}
-    assert await count(services, KioskPinRow, KioskPinRow.guardian_id == world.family.guardian.id) == 0
+    assert (
+        await count(services, KioskPinRow, KioskPinRow.guardian_id == world.family.guardian.id) == 0
+    )
