@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from domain.errors import InvalidInput
 
-_PIN = re.compile(r"^[0-9]{4,8}$")
+# ASCII digits only, the whole string: ``$`` would let "1234\n" through, ``\d`` "１２３４".
+_PIN = re.compile(r"[0-9]{4,8}")
 
 
 def validated_pin(pin: str, *, field: str = "pin") -> str:
-    if not _PIN.match(pin):
+    if not _PIN.fullmatch(pin):
         raise InvalidInput("A PIN is 4 to 8 digits", field=field)
     return pin
 

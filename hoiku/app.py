@@ -13,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from domain.errors import Unauthenticated
@@ -21,10 +20,11 @@ from hoiku import metrics
 from hoiku.scheduler import running_scheduler
 from hoiku.security import TokenIssuer
 from hoiku.settings import Settings, get_settings
+from hoiku.ws import SessionSocket, sign_in
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
 from realtime.runtime import running_realtime
-from resolvers.authn import actor_from_token, bearer_token
+from resolvers.authn import actor_from_token, bearer_token, generations
 from resolvers.context import RequestContext
 from resolvers.services import Services
 from schema.build import build_schema
@@ -49,19 +49,11 @@ class HoikuGraphQL(GraphQL[RequestContext, None]):
                 context.auth_error = error
         return context
 
+    graphql_transport_ws_handler_class = SessionSocket
+
     async def on_ws_connect(self, context: RequestContext) -> Any:
         """Sign-in for WebSockets: the token travels in connection_init's payload."""
-        payload = context.connection_params or {}
-        raw = payload.get("authorization") or payload.get("Authorization")
-        try:
-            token = bearer_token(raw if isinstance(raw, str) else None)
-            if token is None:
-                raise Unauthenticated("Sign in first")
-            context.set_actor(
-                await actor_from_token(context.services, token, client=context.client)
-            )
-        except Unauthenticated:
-            raise ConnectionRejectionError({"reason": "unauthenticated"}) from None
+        await sign_in(context)
         return None
 
 
@@ -70,13 +62,17 @@ async def serving_realtime(services: Services, redis_url: str | None) -> AsyncIt
     """Subscriptions' hub and the publisher that mutations call after commit."""
     # The hub's reads are single statements: the autocommit pool spares BEGIN/ROLLBACK.
     reads = make_sessionmaker(services.reads) if services.reads is not None else services.sessions
-    async with running_realtime(redis_url, reads) as realtime:
-        services.extras.update(hub=realtime.hub, publisher=realtime.publisher)
+    forget = generations(services).forget
+    async with running_realtime(redis_url, reads, on_session_revoked=forget) as realtime:
+        services.extras.update(
+            hub=realtime.hub, publisher=realtime.publisher, sessions=realtime.sessions
+        )
         try:
             yield
         finally:
             services.extras.pop("hub", None)
             services.extras.pop("publisher", None)
+            services.extras.pop("sessions", None)
 
 
 def _services(settings: Settings, database_url: str) -> Services:
@@ -91,6 +87,7 @@ def _services(settings: Settings, database_url: str) -> Services:
         login_max_failures=settings.login_max_failures,
         login_lock_minutes=settings.login_lock_minutes,
         production=settings.is_production,
+        token_check_seconds=settings.token_check_seconds,
         # Sized for the concurrent requests of one process: overflow connections
         # are closed on return, and a new one costs a handshake and type introspection.
         reads=make_engine(database_url, pool_size=15, max_overflow=5, autocommit=True),
@@ -124,6 +121,8 @@ def create_app(
         build_schema(fast_path=fast_path),
         graphql_ide=None if settings.is_production else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.ws_max_subscriptions,
         allow_queries_via_get=True,
     )
 

@@ -20,6 +20,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("hoiku-timing-equaliser")
 _ALGORITHM = "HS256"
 _AUDIENCE = "hoiku"
+# A token lacking any of these is refused: no token lives for ever, none lacks a generation.
+_REQUIRED_CLAIMS = ["sub", "aud", "iat", "exp", "role", "gen"]
 
 
 def hash_password(password: str) -> str:
@@ -44,6 +46,15 @@ def digest(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """What a valid signature vouches for: an actor, its generation, and when it expires."""
+
+    actor: Actor
+    generation: int
+    expires_at: float  # POSIX seconds, as in the ``exp`` claim
+
+
+@dataclass(frozen=True, slots=True)
 class TokenIssuer:
     secret: str
     lifetime: timedelta
@@ -63,10 +74,21 @@ class TokenIssuer:
         }
         return jwt.encode(claims, self.secret, algorithm=_ALGORITHM)
 
-    def verify(self, token: str, *, client: str = "") -> tuple[Actor, int]:
-        """The actor a token speaks for and its generation; raises Unauthenticated."""
+    def verify(self, token: str, *, client: str = "") -> VerifiedToken:
+        """The actor a token speaks for, its generation and expiry; raises Unauthenticated.
+
+        The role and classes are those of the account when the token was issued; the
+        account's token generation (checked by the caller) changes with them, so a token
+        whose generation is still live still describes the account.
+        """
         try:
-            claims = jwt.decode(token, self.secret, algorithms=[_ALGORITHM], audience=_AUDIENCE)
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[_ALGORITHM],
+                audience=_AUDIENCE,
+                options={"require": _REQUIRED_CLAIMS},
+            )
             actor = Actor(
                 account_id=uuid.UUID(claims["sub"]),
                 role=Role(claims["role"]),
@@ -75,7 +97,7 @@ class TokenIssuer:
                 guardian_id=_maybe_uuid(claims.get("gid")),
                 client=client,
             )
-            return actor, int(claims["gen"])
+            return VerifiedToken(actor, int(claims["gen"]), float(claims["exp"]))
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("access token expired") from exc
         except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    token_check_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a process trusts a cached token generation; signed-in "
+        "WebSockets re-check their token this often.",
+    )
+    ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations per WebSocket.")
+    ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Wait for connection_init before closing 4408."
+    )
     workers: int = 1
 
     @model_validator(mode="after")

@@ -30,3 +30,8 @@ def child_contact_book(child_id: uuid.UUID) -> str:
 
 def channel_of(stream: str) -> str:
     return f"hoiku:{CHANNEL_VERSION}:{stream}"
+
+
+def session_revocations() -> str:
+    """Not a stream: "account A's tokens below generation G are dead", for every process."""
+    return "sessions:revoked"

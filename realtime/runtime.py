@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from realtime.broadcast import Broadcast, make_broadcast
 from realtime.hub import StreamHub
 from realtime.publisher import Publisher
+from realtime.sessions import SessionWatch
 
 
 @dataclass(frozen=True)
@@ -18,15 +20,20 @@ class Realtime:
     broadcast: Broadcast
     hub: StreamHub
     publisher: Publisher
+    sessions: SessionWatch
 
 
 @contextlib.asynccontextmanager
 async def running_realtime(
-    redis_url: str | None, reads: async_sessionmaker[AsyncSession]
+    redis_url: str | None,
+    reads: async_sessionmaker[AsyncSession],
+    *,
+    on_session_revoked: Callable[[uuid.UUID], None] | None = None,
 ) -> AsyncIterator[Realtime]:
     """Redis fan-out when ``redis_url`` is set, this process only when it is None.
 
-    ``reads`` serves the hub's single-statement reads (best an autocommit engine).
+    ``reads`` serves the hub's single-statement reads (best an autocommit engine);
+    ``on_session_revoked`` hears each account whose sessions any process revoked.
     """
     hub: StreamHub | None = None
 
@@ -38,9 +45,12 @@ async def running_realtime(
     hub = StreamHub(broadcast, reads)
     await broadcast.connect()
     publisher = Publisher(broadcast)
+    sessions = SessionWatch(broadcast, on_revoked=on_session_revoked)
+    await sessions.start()
     try:
-        yield Realtime(broadcast, hub, publisher)
+        yield Realtime(broadcast, hub, publisher, sessions)
     finally:
+        await sessions.stop()
         await publisher.drain()
         await hub.close()
         await broadcast.disconnect()

@@ -1,8 +1,12 @@
 """The entrance tablet: stamping by family QR code or an adult's PIN, and issuing both.
 
-Wrong PINs are counted per child's PIN pad, like sign-in failures per login
-id: after too many the pad locks for a while (RATE_LIMITED) whatever PIN is
-typed, and the answer never says whose PIN was tried or whether any matched.
+Wrong PINs are counted per PIN pad: one kiosk account's pad for one child. After
+``login_max_failures`` in a row that pad locks for ``login_lock_minutes``
+(RATE_LIMITED) whatever PIN is typed, and the answer never says whose PIN was
+tried or whether any matched; a correct PIN resets the count. The count lives in
+its own table, so sign-in attempts cannot touch it and one tablet's typos never
+lock another tablet. Guessing stays slow: a pad allows that many wrong PINs per
+lock period, and only signed-in kiosk accounts have pads.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from domain.pickup import Presenter, validated_pin
 from domain.roles import Actor
 from hoiku.security import digest, hash_password, new_opaque_token, verify_password
-from persistence.repositories import accounts, audit, family, kiosk
+from persistence.models import PinPadThrottleRow
+from persistence.repositories import audit, family, kiosk, throttle
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_events import unit_of_work
 from resolvers.attendance_stamps import StampRequest, StampResult, idempotency_key, record_stamp
@@ -64,8 +69,8 @@ async def kiosk_stamp(
     return await record_stamp(services, actor, request)
 
 
-def _pad(child_id: uuid.UUID) -> str:
-    return f"kiosk-pin:{child_id}"
+def _pad(actor: Actor, child_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    return {"kiosk_account_id": actor.account_id, "child_id": child_id}
 
 
 async def _pin_presenters(
@@ -77,7 +82,9 @@ async def _pin_presenters(
         (child,) = await family.children_by_ids(session, actor, [child_id])
         if child is None:
             raise NotFound("No such child")
-        locked_until = await accounts.lock_state(session, _pad(child_id))
+        locked_until = await throttle.locked_until(
+            session, PinPadThrottleRow, _pad(actor, child_id)
+        )
         if locked_until is not None and locked_until > now:
             raise RateLimited("Too many wrong PINs; please ask a member of staff")
         holders = await kiosk.pin_holders_of_child(session, child_id)
@@ -86,15 +93,16 @@ async def _pin_presenters(
     matches = tuple(h.presenter for h, ok in zip(holders, results, strict=False) if ok)
     async with services.sessions.begin() as session:
         if not matches:
-            await accounts.record_failure(
+            await throttle.count_failure(
                 session,
-                _pad(child_id),
+                PinPadThrottleRow,
+                _pad(actor, child_id),
                 now=now,
                 max_failures=services.login_max_failures,
                 lock=timedelta(minutes=services.login_lock_minutes),
             )
-        elif locked_until is not None:
-            await accounts.clear_failures(session, _pad(child_id))
+        else:
+            await throttle.clear(session, PinPadThrottleRow, _pad(actor, child_id))
     if not matches:
         raise InvalidInput("This PIN is not correct", field="pin")
     return matches

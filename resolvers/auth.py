@@ -16,6 +16,7 @@ from hoiku.security import digest, new_opaque_token, verify_password
 from persistence.models import AccountRow, RefreshTokenRow
 from persistence.repositories import accounts, audit
 from persistence.repositories.audit import AuditRecord
+from resolvers.authn import end_sessions
 from resolvers.services import Services
 
 _BAD_CREDENTIALS = "Login id or password is incorrect"
@@ -74,16 +75,21 @@ async def refresh_session(info: strawberry.Info, refresh_token: str) -> Session:
     """Rotate a refresh token; presenting a spent one revokes its whole family."""
     services: Services = info.context.services
     now = services.clock()
+    revoked: tuple[uuid.UUID, int] | None = None
     async with services.sessions.begin() as session:
         row = await accounts.token_by_hash(session, digest(refresh_token))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise Unauthenticated("refresh token is not valid")
         if row.used_at is not None:
-            # A replayed token means it leaked: end every session descended from it.
+            # A replayed token means it leaked: end every session descended from it,
+            # the access tokens issued to it included (they share the account's generation).
             await accounts.revoke_family(session, row.family_id, now=now)
+            revoked = row.account_id, await accounts.bump_generation(session, row.account_id)
             issued = None
         else:
             issued = await _rotate(session, services, row, client=info.context.client)
+    if revoked is not None:
+        await end_sessions(services, *revoked)
     if issued is None:
         raise Unauthenticated("refresh token is not valid")
     return _signed_in(info, issued.actor, issued.viewer, issued.refresh_token)
@@ -111,7 +117,10 @@ def _signed_in(info: strawberry.Info, actor: Actor, account: AccountRow, refresh
 
 
 async def logout(info: strawberry.Info, refresh_token: str | None = None) -> bool:
-    """End this session: its refresh tokens die, and every access token of the account."""
+    """End this session: its refresh tokens die, and every access token of the account.
+
+    Sockets signed in with those access tokens close (4403) on every server process.
+    """
     services: Services = info.context.services
     actor: Actor = info.context.actor
     async with services.sessions.begin() as session:
@@ -119,11 +128,11 @@ async def logout(info: strawberry.Info, refresh_token: str | None = None) -> boo
             row = await accounts.token_by_hash(session, digest(refresh_token))
             if row is not None and row.account_id == actor.account_id:
                 await accounts.revoke_family(session, row.family_id, now=services.clock())
-        await accounts.bump_generation(session, actor.account_id)
+        generation = await accounts.bump_generation(session, actor.account_id)
         await audit.append(
             session, actor, [AuditRecord("logout", "session", "account", actor.account_id)]
         )
-    services.extras.get("generations") and services.extras["generations"].forget(actor.account_id)
+    await end_sessions(services, actor.account_id, generation)
     return True
 
 

@@ -1,8 +1,12 @@
 """Authentication at the edge: a bearer token becomes an in-memory Actor.
 
-Tokens are verified by signature; each account's token generation is checked
-too (cached a few seconds per process) so logout and kiosk revocation take
-effect without a database round trip on every request.
+Tokens are verified by signature and must carry every claim (an expiry included);
+each account's token generation is checked too, cached ``token_check_seconds`` per
+process, so logout and kiosk revocation take effect without a database round trip
+on every request. The generation changes with the account's role, facility, classes
+and disabled flag (database triggers), so a token's role and classes are the
+account's as long as its generation is live. Revoking (logout, a replayed refresh
+token) also forgets the cached generation on every process via ``SessionWatch``.
 """
 
 from __future__ import annotations
@@ -12,19 +16,19 @@ import uuid
 
 from domain.errors import Unauthenticated
 from domain.roles import Actor
+from hoiku.security import VerifiedToken
 from persistence.repositories import accounts
 from resolvers.services import Services
 
-_CACHE_SECONDS = 5.0
-
 
 class GenerationCache:
-    def __init__(self) -> None:
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
         self._entries: dict[uuid.UUID, tuple[float, int | None]] = {}
 
     def get(self, account_id: uuid.UUID) -> tuple[bool, int | None]:
         entry = self._entries.get(account_id)
-        if entry is None or time.monotonic() - entry[0] > _CACHE_SECONDS:
+        if entry is None or time.monotonic() - entry[0] > self._seconds:
             return False, None
         return True, entry[1]
 
@@ -33,6 +37,13 @@ class GenerationCache:
 
     def forget(self, account_id: uuid.UUID) -> None:
         self._entries.pop(account_id, None)
+
+
+def generations(services: Services) -> GenerationCache:
+    cache: GenerationCache | None = services.extras.get("generations")
+    if cache is None:
+        cache = services.extras["generations"] = GenerationCache(services.token_check_seconds)
+    return cache
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -44,14 +55,34 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+async def verified_token(services: Services, token: str, *, client: str) -> VerifiedToken:
+    """The token's claims once signature, expiry and live generation all check out."""
+    verified = services.tokens.verify(token, client=client)
+    if not await is_live(services, verified):
+        raise Unauthenticated("access token revoked")
+    return verified
+
+
 async def actor_from_token(services: Services, token: str, *, client: str) -> Actor:
-    actor, generation = services.tokens.verify(token, client=client)
-    cache: GenerationCache = services.extras.setdefault("generations", GenerationCache())
-    known, live = cache.get(actor.account_id)
+    return (await verified_token(services, token, client=client)).actor
+
+
+async def is_live(services: Services, verified: VerifiedToken) -> bool:
+    """Whether the account still has the token's generation (and is enabled)."""
+    cache = generations(services)
+    account_id = verified.actor.account_id
+    known, live = cache.get(account_id)
     if not known:
         async with services.sessions() as session:
-            live = await accounts.generation_of(session, actor.account_id)
-        cache.put(actor.account_id, live)
-    if live is None or live != generation:
-        raise Unauthenticated("access token revoked")
-    return actor
+            live = await accounts.generation_of(session, account_id)
+        cache.put(account_id, live)
+    return live is not None and live == verified.generation
+
+
+async def end_sessions(services: Services, account_id: uuid.UUID, generation: int) -> None:
+    """After the commit that moved the account to ``generation``: older tokens die now,
+    here and (through the session watch) in every other process, sockets included."""
+    generations(services).forget(account_id)
+    watch = services.extras.get("sessions")
+    if watch is not None:
+        await watch.revoke(account_id, generation)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.errors import Unauthenticated
 from domain.policy import ACCESS_MATRIX, ItemClass, Reach
 from domain.roles import Actor
+from hoiku.security import VerifiedToken
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 
@@ -41,6 +42,8 @@ class RequestContext:
         self.connection_params: dict[str, Any] | None = None
         self.request: Any = None
         self.response: Any = None
+        # A WebSocket's access token, held for as long as the socket lives (hoiku.ws)
+        self.token: VerifiedToken | None = None
         self.set_actor(actor)
 
     def set_actor(self, actor: Actor | None) -> None:

@@ -25,6 +25,9 @@ class Services:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     production: bool = False
+    # How long a process trusts a cached token generation; signed-in sockets re-check
+    # their token this often too.
+    token_check_seconds: float = 5.0
     # An autocommit engine (its own small pool) for single-statement reads.
     reads: AsyncEngine | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from persistence.models import AttendanceAlertRow, FamilyQrTokenRow, KioskPinRow
+from persistence.models import AccountRow, AttendanceAlertRow, FamilyQrTokenRow, KioskPinRow
 from tests.attendance_support import (
     CHECK_IN,
     CHECK_OUT,
@@ -22,9 +22,10 @@ from tests.attendance_support import (
     only_error,
     stamps_of,
 )
-from tests.factories import PASSWORD, build_world
+from tests.factories import PASSWORD, build_world, password_hash
 
 ISSUE = """mutation($id: ID!) { issueFamilyQrToken(guardianId: $id) { token guardianId } }"""
+LOGIN = "mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { accessToken } }"
 SET_PIN = """mutation($input: SetPinInput!) { setPin(input: $input) }"""
 ALERTS = """query($f: ID!, $d: Date!) { attendanceAlerts(facilityId: $f, date: $d) {
   kind child { id } presentedBy { id pickupRestricted pickupRestrictionReason } } }"""
@@ -319,3 +320,75 @@ async def test_another_familys_code_cannot_collect_a_child(api, services, day):
             select(AttendanceAlertRow).where(AttendanceAlertRow.child_id == mine.child.id)
         )
     assert alert is not None and alert.guardian_id == theirs.guardian.id
+
+
+async def test_failed_sign_ins_named_after_a_pin_pad_do_not_lock_it(api, services, day):
+    world = await build_world(services.sessions)
+    family = world.family
+    guardian = await api.login(family.guardian_login, PASSWORD)
+    await api(SET_PIN, {"input": {"pin": "2468"}}, token=guardian)
+    for attempt in range(services.login_max_failures + 1):
+        failed = await api(LOGIN, {"l": f"kiosk-pin:{family.child.id}", "p": f"x{attempt}"})
+        assert failed.data is None
+    kiosk = await api.login(world.logins["kiosk"], PASSWORD)
+    stamped = await api(
+        KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=kiosk
+    )
+    assert stamped.errors == []
+
+
+async def test_a_correct_pin_resets_the_wrong_pin_count(api, services, day):
+    world = await build_world(services.sessions)
+    family = world.family
+    guardian = await api.login(family.guardian_login, PASSWORD)
+    await api(SET_PIN, {"input": {"pin": "2468"}}, token=guardian)
+    kiosk = await api.login(world.logins["kiosk"], PASSWORD)
+
+    async def attempt(kind, pin):  # type: ignore[no-untyped-def]
+        return await api(KIOSK_STAMP, kiosk_input(family.child.id, kind, pin=pin), token=kiosk)
+
+    for n in range(services.login_max_failures - 1):
+        assert only_error(await attempt("ARRIVAL", f"000{n}"))["extensions"]["field"] == "pin"
+    assert (await attempt("ARRIVAL", "2468")).errors == []
+    assert only_error(await attempt("PICKUP", "0009"))["extensions"]["field"] == "pin"
+    assert (await attempt("PICKUP", "2468")).errors == []
+
+
+async def test_one_kiosks_wrong_pins_do_not_lock_another_kiosk(api, services, day):
+    world = await build_world(services.sessions)
+    family = world.family
+    guardian = await api.login(family.guardian_login, PASSWORD)
+    await api(SET_PIN, {"input": {"pin": "2468"}}, token=guardian)
+    async with services.sessions.begin() as session:
+        session.add(
+            AccountRow(
+                login_id=f"{world.tag}.kiosk2",
+                password_hash=password_hash(),
+                role="kiosk",
+                display_name="second tablet",
+                facility_id=world.facility.id,
+            )
+        )
+    first = await api.login(world.logins["kiosk"], PASSWORD)
+    second = await api.login(f"{world.tag}.kiosk2", PASSWORD)
+    for n in range(services.login_max_failures):
+        await api(KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin=f"000{n}"), token=first)
+    locked = await api(
+        KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=first
+    )
+    assert only_error(locked)["extensions"] == {"code": "RATE_LIMITED"}
+    opened = await api(
+        KIOSK_STAMP, kiosk_input(family.child.id, "ARRIVAL", pin="2468"), token=second
+    )
+    assert opened.errors == []
+
+
+@pytest.mark.parametrize("pin", ["1234\n", "1234 ", " 1234", "１２３４", "12345678\n", "123a"])
+async def test_a_pin_no_keypad_can_type_is_refused(api, services, pin):
+    world = await build_world(services.sessions)
+    guardian = await api.login(world.family.guardian_login, PASSWORD)
+    result = await api(SET_PIN, {"input": {"pin": pin}}, token=guardian)
+    assert only_error(result)["extensions"] == {"code": "BAD_USER_INPUT", "field": "pin"}
+    assert (
+        await count(services, KioskPinRow, KioskPinRow.guardian_id == world.family.guardian.id) == 0
+    )

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 import pytest_asyncio
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from domain.roles import Actor, Role
 from hoiku.security import TokenIssuer
-from persistence.models import AccountRow
+from persistence.models import AccountClassroomRow, AccountRow
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world, password_hash
 from tests.support import GraphQLClient, MutableClock, Result
@@ -184,3 +185,66 @@ async def test_bad_tokens_answer_unauthenticated_without_a_trace(
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
     assert [e["path"] for e in body["errors"]] == [["viewer"]]
+
+
+async def test_refresh_token_reuse_ends_the_sessions_access_tokens(
+    api: GraphQLClient, world: World
+) -> None:
+    first = (await _login(api, world.logins["nurse"])).data["login"]
+    rotated = (await api(REFRESH, {"r": first["refreshToken"]})).data["refreshSession"]
+    assert (await api(VIEWER, token=first["accessToken"])).errors == []
+
+    assert (await api(REFRESH, {"r": first["refreshToken"]})).codes() == ["UNAUTHENTICATED"]
+    for token in (first["accessToken"], rotated["accessToken"]):
+        assert (await api(VIEWER, token=token)).codes() == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize("missing", ["exp", "gen", "role", "sub", "iat"])
+async def test_a_token_lacking_a_required_claim_is_refused(
+    api: GraphQLClient, services: Services, world: World, missing: str
+) -> None:
+    actor = await _actor(api, world)
+    claims = jwt.decode(
+        services.tokens.issue(actor, generation=0),
+        options={"verify_signature": False},
+    )
+    del claims[missing]
+    token = jwt.encode(claims, services.tokens.secret, algorithm="HS256")
+    assert (await api(VIEWER, token=token)).codes() == ["UNAUTHENTICATED"]
+
+
+async def _teacher_account(services: Services, world: World) -> uuid.UUID:
+    async with services.sessions() as session:
+        account = await session.scalar(
+            select(AccountRow.id).where(AccountRow.login_id == world.logins["teacher"])
+        )
+    assert account is not None
+    return account
+
+
+async def test_a_role_change_ends_the_accounts_tokens_at_once(
+    api: GraphQLClient, services: Services
+) -> None:
+    world = await build_world(services.sessions)
+    token = await api.login(world.logins["teacher"], PASSWORD)
+    account = await _teacher_account(services, world)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(AccountRow).where(AccountRow.id == account).values(role="clerk")
+        )
+    assert (await api(VIEWER, token=token)).codes() == ["UNAUTHENTICATED"]
+    fresh = await api.login(world.logins["teacher"], PASSWORD)
+    assert (await api(VIEWER, token=fresh)).data["viewer"]["role"] == "CLERK"
+
+
+async def test_a_class_change_ends_the_teachers_tokens_at_once(
+    api: GraphQLClient, services: Services
+) -> None:
+    world = await build_world(services.sessions)
+    token = await api.login(world.logins["teacher"], PASSWORD)
+    account = await _teacher_account(services, world)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            delete(AccountClassroomRow).where(AccountClassroomRow.account_id == account)
+        )
+    assert (await api(VIEWER, token=token)).codes() == ["UNAUTHENTICATED"]

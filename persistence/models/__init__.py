@@ -12,6 +12,7 @@ from persistence.models.attendance import (
     AttendanceStampRow,
     FamilyQrTokenRow,
     KioskPinRow,
+    PinPadThrottleRow,
     StaffPresenceRow,
 )
 from persistence.models.audit import AuditEntryRow
@@ -46,6 +47,7 @@ __all__ = [
     "KioskPinRow",
     "LoginThrottleRow",
     "PickupPersonRow",
+    "PinPadThrottleRow",
     "RefreshTokenRow",
     "StaffPresenceRow",
     "StreamEventRow",

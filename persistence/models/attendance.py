@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Time,
     UniqueConstraint,
@@ -178,3 +179,21 @@ class KioskPinRow(Base):
     )
     pin_hash: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PinPadThrottleRow(Base):
+    """Wrong PINs typed on one kiosk account's pad for one child.
+
+    Kept apart from ``login_throttle``: a sign-in attempt can never count against (or
+    lock) a PIN pad, and one entrance tablet's typos never lock another's.
+    """
+
+    __tablename__ = "pin_pad_throttle"
+    kiosk_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    child_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("child.id", ondelete="CASCADE"), primary_key=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

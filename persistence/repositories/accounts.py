@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import AccountClassroomRow, AccountRow, LoginThrottleRow, RefreshTokenRow
+from persistence.repositories import throttle
 
 
 async def account_by_login_id(session: AsyncSession, login_id: str) -> AccountRow | None:
@@ -28,39 +28,25 @@ async def classroom_ids_of(session: AsyncSession, account_id: uuid.UUID) -> froz
 
 
 async def lock_state(session: AsyncSession, login_id: str) -> datetime | None:
-    return await session.scalar(
-        select(LoginThrottleRow.locked_until).where(LoginThrottleRow.login_id == login_id)
-    )
+    return await throttle.locked_until(session, LoginThrottleRow, {"login_id": login_id})
 
 
 async def record_failure(
     session: AsyncSession, login_id: str, *, now: datetime, max_failures: int, lock: timedelta
 ) -> None:
     """Count a failure atomically; the ``max_failures``-th one locks the id for ``lock``."""
-    statement = (
-        insert(LoginThrottleRow)
-        .values(login_id=login_id, failures=1)
-        .on_conflict_do_update(
-            index_elements=[LoginThrottleRow.login_id],
-            set_={"failures": LoginThrottleRow.failures + 1},
-        )
-        .returning(LoginThrottleRow.failures)
+    await throttle.count_failure(
+        session,
+        LoginThrottleRow,
+        {"login_id": login_id},
+        now=now,
+        max_failures=max_failures,
+        lock=lock,
     )
-    count = await session.scalar(statement)
-    if count is not None and count >= max_failures:
-        await session.execute(
-            update(LoginThrottleRow)
-            .where(LoginThrottleRow.login_id == login_id)
-            .values(failures=0, locked_until=now + lock)
-        )
 
 
 async def clear_failures(session: AsyncSession, login_id: str) -> None:
-    await session.execute(
-        update(LoginThrottleRow)
-        .where(LoginThrottleRow.login_id == login_id)
-        .values(failures=0, locked_until=None)
-    )
+    await throttle.clear(session, LoginThrottleRow, {"login_id": login_id})
 
 
 async def token_by_hash(session: AsyncSession, token_hash: str) -> RefreshTokenRow | None:
