@@ -102,7 +102,8 @@ def _guardians_by_child_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[An
     return (
         select(*GUARDIANSHIP_COLUMNS, *GUARDIAN_COLUMNS)
         .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
-        .where(GuardianshipRow.child_id == _keys(ids))
+        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
+        .where(GuardianshipRow.child_id == _keys(ids), child_scope(actor))
         .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
     )
 
@@ -148,7 +149,8 @@ async def children_by_guardian_ids(
 async def guardians_by_child_ids(
     session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[GuardianLink]]:
-    """Guardians of children the actor already reached (so they are in scope too)."""
+    """Guardians of children the actor reaches now (a child keyed by an old stamp or alert
+    may have moved out of reach since: its guardians are not handed out then)."""
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
     rows = await _run(session, "guardians_by_child", _guardians_by_child_ids, actor, ids)
@@ -168,7 +170,11 @@ async def household_by_child_ids(
 ) -> list[list[HouseholdMemberRow]]:
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    query = select(HouseholdMemberRow).where(HouseholdMemberRow.child_id.in_(ids))
+    query = (
+        select(HouseholdMemberRow)
+        .join(ChildRow, ChildRow.id == HouseholdMemberRow.child_id)
+        .where(HouseholdMemberRow.child_id.in_(ids), child_scope(actor))
+    )
     return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
 
 
@@ -177,7 +183,11 @@ async def pickup_persons_by_child_ids(
 ) -> list[list[PickupPersonRow]]:
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    query = select(PickupPersonRow).where(PickupPersonRow.child_id.in_(ids))
+    query = (
+        select(PickupPersonRow)
+        .join(ChildRow, ChildRow.id == PickupPersonRow.child_id)
+        .where(PickupPersonRow.child_id.in_(ids), child_scope(actor))
+    )
     return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
 
 
