@@ -11,6 +11,7 @@ from persistence.models.attendance import (
     AttendanceNoticeRow,
     AttendanceStampRow,
     FamilyQrTokenRow,
+    IdempotencyKeyRow,
     KioskPinRow,
     StaffPresenceRow,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "GuardianRow",
     "GuardianshipRow",
     "HouseholdMemberRow",
+    "IdempotencyKeyRow",
     "KioskPinRow",
     "LoginThrottleRow",
     "PickupPersonRow",
