@@ -222,10 +222,14 @@ async def children_page(
     *,
     classroom_id: uuid.UUID | None,
     kana_prefix: str | None,
-    after: tuple[str, str, uuid.UUID] | None,
+    after: uuid.UUID | None,
     limit: int,
-) -> list[ChildRow]:
-    """One page of reachable children in kana order; ``limit + 1`` rows tell if more follow."""
+) -> list[ChildRow] | None:
+    """One page of reachable children in kana order; ``limit + 1`` rows tell if more follow.
+
+    ``after`` is the last child of the previous page, which must be reachable (else None):
+    the cursor names only an id, and the order key is read here, in scope.
+    """
     query = select(ChildRow).where(child_scope(actor))
     if classroom_id is not None:
         query = query.where(ChildRow.classroom_id == classroom_id)
@@ -233,6 +237,13 @@ async def children_page(
         escaped = kana_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(ChildRow.family_name_kana.like(escaped + "%"))
     if after is not None:
-        query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*after))
+        last = (
+            await session.execute(
+                select(*_CHILD_ORDER).where(ChildRow.id == after, child_scope(actor))
+            )
+        ).first()
+        if last is None:
+            return None
+        query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*last))
     query = query.order_by(*_CHILD_ORDER).limit(limit + 1)
     return list(await session.scalars(query))
