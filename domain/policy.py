@@ -84,6 +84,33 @@ def can_read(actor: Actor, item_class: ItemClass, *, is_own: bool = False) -> bo
     return level is Reach.ALL or (level is Reach.OWN and is_own)
 
 
+# Relationship-level rules: what a guardian's relationship to one child withholds on
+# top of the matrix. A guardian whose pick-up of the child is restricted (a court
+# order, protection from domestic violence) learns nothing of the child's
+# whereabouts. Row scope applies these in SQL, so withheld rows look like no rows.
+
+
+class Relationship(enum.StrEnum):
+    PICKUP_RESTRICTED = "pickup_restricted"
+
+
+class Whereabouts(enum.StrEnum):
+    ATTENDANCE = "attendance"  # today's status, stamps, live attendance events
+    NOTICES_BY_OTHERS = "notices_by_others"  # absence / late / early pick-up notices
+
+
+RELATIONSHIP_WITHHOLDS: Final[Mapping[Relationship, frozenset[Whereabouts]]] = {
+    Relationship.PICKUP_RESTRICTED: frozenset(
+        {Whereabouts.ATTENDANCE, Whereabouts.NOTICES_BY_OTHERS}
+    ),
+}
+
+
+def withholds(relationship: Relationship, item: Whereabouts) -> bool:
+    """Whether a guardian in ``relationship`` to a child is kept from ``item`` of that child."""
+    return item in RELATIONSHIP_WITHHOLDS.get(relationship, frozenset())
+
+
 # Actions beyond reading items: who may do what, as predicates.
 
 _RECORD_EDITORS: Final = frozenset({Role.WARD_ADMIN, Role.DIRECTOR, Role.CLERK})
@@ -133,4 +160,8 @@ def render_matrix() -> str:
     for role, row in ACCESS_MATRIX.items():
         cells = " ".join(row[c].value.ljust(len(c.value)) for c in _COLUMNS)
         lines.append(role.value.ljust(12) + cells.rstrip())
+    lines += ["", "relationship".ljust(20) + "withholds"]
+    for relationship, items in RELATIONSHIP_WITHHOLDS.items():
+        withheld = " ".join(sorted(item.value for item in items))
+        lines.append(relationship.value.ljust(20) + withheld)
     return "\n".join(lines) + "\n"

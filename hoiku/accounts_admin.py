@@ -77,9 +77,7 @@ async def _insert(
     )  # fmt: skip
     for classroom_id in await _classroom_ids(connection, facility_id, classrooms):
         await connection.execute(
-            insert(AccountClassroomRow).values(
-                account_id=account_id, classroom_id=classroom_id
-            )
+            insert(AccountClassroomRow).values(account_id=account_id, classroom_id=classroom_id)
         )
     await audit.append(
         connection, None, [AuditRecord("create", "account", "account", account_id, facility_id)],

@@ -15,11 +15,19 @@ import uuid
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, any_, bindparam, false, select, true
+from sqlalchemy import BindParameter, ColumnElement, and_, any_, bindparam, false, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from domain.policy import Relationship, Whereabouts, withholds
 from domain.roles import Actor, Role
-from persistence.models import ChildRow, ClassroomRow, FacilityRow, GuardianRow, GuardianshipRow
+from persistence.models import (
+    AttendanceNoticeRow,
+    ChildRow,
+    ClassroomRow,
+    FacilityRow,
+    GuardianRow,
+    GuardianshipRow,
+)
 
 _FACILITY_ROLES = (Role.DIRECTOR, Role.NURSE, Role.CLERK, Role.KIOSK)
 
@@ -33,6 +41,7 @@ def scope_values(actor: Actor) -> dict[str, Any]:
         "scope_facility_id": actor.facility_id,
         "scope_classroom_ids": sorted(actor.classroom_ids),
         "scope_guardian_id": actor.guardian_id,
+        "scope_account_id": actor.account_id,
     }
 
 
@@ -102,3 +111,33 @@ def facility_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.facility_id is None:
         return false()
     return FacilityRow.id == _facility(actor)
+
+
+def _unrestricted_child_ids(actor: Actor):  # type: ignore[no-untyped-def]
+    """The guardian's children whose pick-up by this guardian is not restricted."""
+    return _own_child_ids(actor).where(GuardianshipRow.pickup_restricted.is_not(True))
+
+
+def _guardian_reaches(actor: Actor, item: Whereabouts) -> ColumnElement[bool]:
+    if withholds(Relationship.PICKUP_RESTRICTED, item):
+        return ChildRow.id.in_(_unrestricted_child_ids(actor))
+    return ChildRow.id.in_(_own_child_ids(actor))
+
+
+def attendance_scope(actor: Actor) -> ColumnElement[bool]:
+    """Children whose attendance (status, stamps, live events) the actor reaches.
+
+    The relationship rules of ``domain.policy`` narrow a guardian's children here.
+    """
+    if actor.role is Role.GUARDIAN:
+        return _guardian_reaches(actor, Whereabouts.ATTENDANCE)
+    return child_scope(actor)
+
+
+def notice_scope(actor: Actor) -> ColumnElement[bool]:
+    """Notices the actor reaches (joined with their child): a guardian's own always."""
+    if actor.role is not Role.GUARDIAN:
+        return child_scope(actor)
+    account = bindparam("scope_account_id", actor.account_id, type_=_ID)
+    own = and_(child_scope(actor), AttendanceNoticeRow.sent_by == account)
+    return or_(_guardian_reaches(actor, Whereabouts.NOTICES_BY_OTHERS), own)

@@ -17,11 +17,12 @@ from domain.attendance import (
 )
 from domain.attendance_policy import can_correct_stamps
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from domain.idempotency import KeyUse, fingerprint
 from domain.roles import Actor
 from domain.validation import require_text
 from persistence.models import AttendanceStampRow
 from persistence.repositories import attendance as stamps
-from persistence.repositories import audit, family
+from persistence.repositories import audit, family, idempotency
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
 from resolvers.attendance_staffing import recheck_ratio
@@ -50,8 +51,18 @@ async def correct_stamp(
     async with unit_of_work(services) as uow:
         original = await _stamp_in_scope(uow, actor, stamp_id)
         await stamps.lock_classroom(uow.session, original.classroom_id)
-        if key is not None and (earlier := await _earlier(uow, actor, key, original)) is not None:
-            return earlier
+        if key is not None:
+            request = fingerprint(
+                "correctStamp", stamp_id=stamp_id, at=at, void=void, reason=reason
+            )
+            use = await idempotency.claim(
+                uow.session, actor.account_id, key, request, now=services.clock()
+            )
+            if use is KeyUse.CONFLICT:
+                raise Conflict("This idempotency key was already used for another request")
+            # Also keys stored on stamps before keys had a fingerprint.
+            if (earlier := await _earlier(uow, actor, key, original)) is not None:
+                return earlier
         if await stamps.is_corrected(uow.session, original.id):
             raise InvalidTransition("This stamp was corrected already; correct the latest one")
         new_at = original.at if void or at is None else _checked_time(at, original, services)

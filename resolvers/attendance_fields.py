@@ -159,6 +159,8 @@ def today_status(root: ChildRow, info: strawberry.Info) -> Awaitable[DayStatus]:
 async def _today_status(root: ChildRow, info: strawberry.Info) -> DayStatus:
     now = info.context.services.clock()
     facts = await loaders_of(info).day_facts_by_child_day.load((root.id, local_day(now)))
+    if facts is None:  # withheld by a relationship rule: the same answer as any denial
+        raise Forbidden("Not permitted to read child_display items")
     spans = [notices.as_span(n) for n in facts.notices]
     kwargs = {"cutoff": facts.cutoff} if facts.cutoff is not None else {}
     return day_status(stamps.as_stamps(facts.stamps), spans, day=local_day(now), now=now, **kwargs)

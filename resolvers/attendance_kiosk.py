@@ -123,9 +123,9 @@ async def issue_family_qr_token(
         token_id = await kiosk.replace_qr_token(
             uow.session, guardian_id, token_hash=hashed, issued_by=actor.account_id, now=now
         )
-        await audit.append(
-            uow.session, actor, [AuditRecord("create", "family_qr_token", "guardian", token_id)]
-        )
+        # The entity names the record written, the token: its facility is its guardian's.
+        record = AuditRecord("create", "family_qr_token", "family_qr_token", token_id)
+        await audit.append(uow.session, actor, [record])
     return QrTokenIssued(token, guardian_id, now)
 
 

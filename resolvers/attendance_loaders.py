@@ -29,6 +29,7 @@ from persistence.repositories import attendance_notices as notices
 from persistence.repositories import kiosk
 from persistence.repositories import staff_presence as presence
 from persistence.repositories.batch import one_per_key
+from persistence.scope import attendance_scope
 from resolvers.loader_set import LoaderSet
 
 ChildDay = tuple[uuid.UUID, date]
@@ -45,19 +46,29 @@ class DayFacts:
 
 async def day_facts_by_child_days(
     session: AsyncSession, actor: Actor, keys: Sequence[ChildDay]
-) -> list[DayFacts]:
+) -> list[DayFacts | None]:
+    """None for a child whose attendance the actor does not reach (``attendance_scope``)."""
     day_stamps = await stamps.stamps_by_child_days(session, actor, keys)
     day_notices = await notices.current_notices_by_child_days(session, actor, keys)
     rows = await session.execute(
         select(ChildRow.id, FacilityRow.arrival_cutoff)
         .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
-        .where(ChildRow.id.in_({child for child, _ in keys}))
+        .where(ChildRow.id.in_({child for child, _ in keys}), attendance_scope(actor))
     )
     cutoffs = {child: cutoff for child, cutoff in rows}
     return [
-        DayFacts(s, n, cutoffs.get(child))
+        DayFacts(s, n, cutoffs[child]) if child in cutoffs else None
         for (child, _), s, n in zip(keys, day_stamps, day_notices, strict=True)
     ]
+
+
+async def attendance_children_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID | None]:
+    """The ids among ``ids`` of children whose attendance the actor reaches."""
+    query = select(ChildRow.id).where(ChildRow.id.in_(ids), attendance_scope(actor))
+    found = set(await session.scalars(query))
+    return [i if i in found else None for i in ids]
 
 
 async def account_names_by_ids(
@@ -93,6 +104,7 @@ class AttendanceLoaders(LoaderSet):
         self.presences_by_classroom_day = self._loader(presence.presences_by_classroom_days)
         self.pickup_person_by_id = self._loader(kiosk.pickup_persons_by_ids)
         self.account_name_by_id = self._loader(account_names_by_ids)
+        self.attendance_child_by_id = self._loader(attendance_children_by_ids)
 
 
 def loaders_of(info: Any) -> AttendanceLoaders:

@@ -20,12 +20,13 @@ from typing import Any
 
 from domain.attendance import STAMP_EVENT, StampKind, StampMethod, local_day, require_can_stamp
 from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PickupRefused
+from domain.idempotency import KeyUse, fingerprint
 from domain.pickup import PickupRight, Presenter, may_bring, may_collect
 from domain.roles import Actor
 from persistence.models import ChildRow
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_driver as driver
-from persistence.repositories import family, kiosk
+from persistence.repositories import family, idempotency, kiosk
 from persistence.repositories.attendance import StampTarget
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_alerts import raise_pickup_refused
@@ -35,6 +36,7 @@ from resolvers.services import Services
 
 MAX_KEY = 100
 _REFUSED = "This pick-up cannot be completed here. Please speak to a member of staff."
+_KEY_REUSED = "This idempotency key was already used for another request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +79,46 @@ async def record_stamp(services: Services, actor: Actor, request: StampRequest) 
         target = await driver.stamp_target(uow.session, actor, request.child_id)
         if target is None:
             raise NotFound("No such child")
+        key_use = await _claim_key(uow, actor, request, now=services.clock())
         rights = await _presenters_and_rights(uow, target.id, request)
         refused = _refused_presenter(request.kind, rights)
         if refused is None:
+            if key_use is KeyUse.CONFLICT:
+                raise Conflict(_KEY_REUSED)
             presenters = tuple(presenter for presenter, _ in rights)
             return await _write(uow, services, actor, target, request, presenters)
+        # A refusal alerts whatever the key: a reused key must not silence it.
         await raise_pickup_refused(
-            uow, actor, target, refused, key=request.idempotency_key, now=services.clock()
+            uow, actor, target, refused, key=_alert_key(request), now=services.clock()
         )
+    if key_use is KeyUse.CONFLICT:
+        raise Conflict(_KEY_REUSED)
     raise PickupRefused(_REFUSED)
+
+
+def _fingerprint(request: StampRequest) -> str:
+    """The request's operation and arguments; a PIN enters only as whom it matched."""
+    return fingerprint(
+        f"stamp:{request.kind.value}:{request.method.value}",
+        child_id=request.child_id,
+        presenters=sorted(str(p) for p in request.presenters),
+        qr_token_hash=request.qr_token_hash,
+    )
+
+
+def _alert_key(request: StampRequest) -> str | None:
+    """One alert per distinct request: a retry alerts once, another request alerts anew."""
+    if request.idempotency_key is None:
+        return None
+    return f"{request.idempotency_key}:{_fingerprint(request)}"
+
+
+async def _claim_key(uow: UnitOfWork, actor: Actor, request: StampRequest, *, now: Any) -> KeyUse:
+    if request.idempotency_key is None:
+        return KeyUse.FIRST
+    return await idempotency.claim(
+        uow.session, actor.account_id, request.idempotency_key, _fingerprint(request), now=now
+    )
 
 
 Rights = list[tuple[Presenter, PickupRight | None]]
@@ -110,7 +143,7 @@ async def _earlier(uow: UnitOfWork, actor: Actor, request: StampRequest) -> Stam
     if row is None:
         return None
     if row.child_id != request.child_id or row.kind != request.kind:
-        raise Conflict("This idempotency key was already used for another stamp")
+        raise Conflict(_KEY_REUSED)
     return StampResult(row, replayed=True)
 
 

@@ -13,6 +13,7 @@ from domain.errors import Unauthenticated
 from domain.policy import ACCESS_MATRIX, ItemClass, Reach
 from domain.roles import Actor
 from hoiku.security import VerifiedToken
+from persistence.repositories.audit import AuditRecord
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 
@@ -21,12 +22,34 @@ _NO_REACH: Mapping[ItemClass, Reach] = dict.fromkeys(ItemClass, Reach.NONE)
 
 @dataclass
 class AuditBuffer:
-    """Special-care reads of one request, one entry per (item, record); flushed after."""
+    """Special-care reads of one request, one entry per (item, record); flushed after.
 
-    reads: set[tuple[str, str, uuid.UUID]] = field(default_factory=set)
+    Each read keeps the child its record was reached through, when there is one, so
+    the entry lands at that child's facility.
+    """
 
-    def read(self, item_class: ItemClass, entity: str, record_id: uuid.UUID) -> None:
-        self.reads.add((item_class.value, entity, record_id))
+    reads: dict[tuple[str, str, uuid.UUID], uuid.UUID | None] = field(default_factory=dict)
+
+    def read(
+        self,
+        item_class: ItemClass,
+        entity: str,
+        record_id: uuid.UUID,
+        *,
+        via_child_id: uuid.UUID | None = None,
+    ) -> None:
+        key = (item_class.value, entity, record_id)
+        if self.reads.get(key) is None:
+            self.reads[key] = via_child_id
+
+    def drain(self) -> list[AuditRecord]:
+        """The buffered reads as audit entries; the buffer starts again empty."""
+        records = [
+            AuditRecord("read", item, entity, record, via_child_id=via)
+            for (item, entity, record), via in self.reads.items()
+        ]
+        self.reads.clear()
+        return records
 
 
 class RequestContext:

@@ -97,7 +97,7 @@ async def child_attendance_changed(
     info: strawberry.Info, child_id: strawberry.ID, after: str | None = None
 ) -> AsyncGenerator[StreamEvent, None]:
     actor, key = info.context.actor, parse_id(child_id, field="childId")
-    loaded = await info.context.loaders.child_by_id.load(key)
+    loaded = await loaders_of(info).attendance_child_by_id.load(key)
     _require(can_follow_child, actor, loaded, "this child's attendance")
     return await _follow(info, channels.child_attendance(key), after)
 

@@ -92,8 +92,8 @@ async def update_guardian(info: strawberry.Info, input: UpdateGuardianInput) -> 
         if guardian is None:
             raise NotFound("No such guardian")
         apply(guardian, values)
-        facility_id = await family_write.facility_of_guardian(session, actor, guardian.id)
-        records = audit_records("update", "guardian", guardian.id, facility_id, item_classes)
+        # The audit insert places the entry at a linked child's facility.
+        records = audit_records("update", "guardian", guardian.id, None, item_classes)
         await audit.append(session, actor, records)
     return GuardianWritten(GuardianLink(guardian, None))
 

@@ -37,7 +37,8 @@ _CLASSROOM = "The classroom's id."
 _INPUT = "What to record; limits are in each field's description."
 _KEY = (
     "Optional client-generated key (1–100 characters), unique per account: the same key "
-    "again returns the first result and records nothing new."
+    "again with the same arguments returns the first result and records nothing new; with "
+    "other arguments it is a CONFLICT."
 )
 
 

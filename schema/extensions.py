@@ -22,7 +22,6 @@ from strawberry.types import ExecutionResult
 from domain.errors import DomainError
 from domain.policy import can_use_introspection_in_production
 from persistence.repositories import audit
-from persistence.repositories.audit import AuditRecord
 
 log = logging.getLogger("hoiku.graphql")
 
@@ -93,11 +92,9 @@ class FlushAuditReads(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        reads = context.audit.reads
-        if not reads or context.actor_or_none is None:
+        if not context.audit.reads or context.actor_or_none is None:
             return
-        records = [AuditRecord("read", item, entity, record) for item, entity, record in reads]
-        reads.clear()
+        records = context.audit.drain()
         reads = context.services.reads
         if reads is None:
             async with context.sessions.begin() as session:

@@ -49,6 +49,7 @@ class Guard:
     record_id: Callable[[Any], uuid.UUID]
     is_own: Callable[[Any, Any], bool] | None
     audited: bool
+    via_child_id: Callable[[Any], uuid.UUID | None] | None = None
 
     def allows(self, level: Reach, actor: Any, root: Any) -> bool:
         return level is Reach.ALL or (
@@ -58,7 +59,10 @@ class Guard:
     def value(self, root: Any, info: Any) -> Any:
         """The value for a viewer already allowed to read it (audited where special-care)."""
         if self.audited:
-            info.context.audit.read(self.item_class, self.entity, self.record_id(root))
+            via = self.via_child_id(root) if self.via_child_id else None
+            info.context.audit.read(
+                self.item_class, self.entity, self.record_id(root), via_child_id=via
+            )
         # Read paths fetch special-care columns sealed; open only what is allowed.
         return open_sealed(self.read(root, info))
 
@@ -75,15 +79,18 @@ def sensitive(
     entity: str,
     record_id: Callable[[Any], uuid.UUID] = attrgetter("id"),
     is_own: Callable[[Any, Any], bool] | None = None,
+    via_child_id: Callable[[Any], uuid.UUID | None] | None = None,
 ) -> Any:
     """A field readable only where the policy lets the viewer read ``item_class``.
 
     ``attr`` reads the value from the parent object; ``resolver(root, info)``
     may instead return it or an awaitable (a DataLoader load, say).
+    ``via_child_id``: the child the record was reached through, which places the
+    audit entry of a read at that child's facility.
     """
     guard = Guard(
         item_class, resolver or _reader(attr), entity, record_id, is_own,
-        audited=item_class in SPECIAL_CARE,
+        audited=item_class in SPECIAL_CARE, via_child_id=via_child_id,
     )  # fmt: skip
 
     def resolve(root: Any, info: strawberry.Info) -> Any:

@@ -14,7 +14,6 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from persistence.repositories import audit
-from persistence.repositories.audit import AuditRecord
 from schema.extensions import coded
 
 
@@ -34,7 +33,6 @@ async def _flush_audit_reads(context: object) -> None:
     actor = getattr(context, "actor_or_none", None)
     if reads is None or not reads.reads or actor is None:
         return
-    records = [AuditRecord("read", item, entity, record) for item, entity, record in reads.reads]
-    reads.reads.clear()
+    records = reads.drain()
     async with context.sessions.begin() as session:  # type: ignore[attr-defined]
         await audit.append(session, actor, records)

@@ -392,3 +392,53 @@ async def test_a_pin_no_keypad_can_type_is_refused(api, services, pin):
     assert (
         await count(services, KioskPinRow, KioskPinRow.guardian_id == world.family.guardian.id) == 0
     )
+
+
+async def test_a_reused_key_never_silences_a_refused_pickup_of_another_child(api, services, day):
+    """Issue 6 item 5: idempotency is per (account, key, operation and its arguments)."""
+    world = await build_world(services.sessions)
+    first, second = world.families_a[0], world.families_a[1]
+    kiosk = await api.login(world.logins["kiosk"], PASSWORD)
+    for family in (first, second):
+        co_guardian = await api.login(family.co_guardian_login, PASSWORD)
+        assert (await api(SET_PIN, {"input": {"pin": "9753"}}, token=co_guardian)).errors == []
+        arrival = kiosk_input(family.child.id, "ARRIVAL", pin="9753")
+        assert (await api(KIOSK_STAMP, arrival, token=kiosk)).errors == []
+    day.at(15)
+    pickup_a = kiosk_input(first.child.id, "PICKUP", pin="9753", idempotencyKey="K")
+    refused = await api(KIOSK_STAMP, pickup_a, token=kiosk)
+    assert only_error(refused)["extensions"] == {"code": "PICKUP_REFUSED"}
+    pickup_b = kiosk_input(second.child.id, "PICKUP", pin="9753", idempotencyKey="K")
+    reused = await api(KIOSK_STAMP, pickup_b, token=kiosk)
+    assert only_error(reused)["extensions"] == {"code": "CONFLICT"}
+    # Both refusals alerted the class, each naming its own child.
+    director = await api.login(world.logins["director"], PASSWORD)
+    seen = await api(ALERTS, {"f": str(world.facility.id), "d": "2031-06-10"}, token=director)
+    refused_children = sorted(
+        a["child"]["id"] for a in seen.data["attendanceAlerts"] if a["kind"] == "PICKUP_REFUSED"
+    )
+    assert refused_children == sorted([str(first.child.id), str(second.child.id)])
+    # The same request again (same key, same arguments) replays: no new alert.
+    again = await api(KIOSK_STAMP, pickup_a, token=kiosk)
+    assert only_error(again)["extensions"] == {"code": "PICKUP_REFUSED"}
+    assert await alerts_of(services, world.facility.id, "pickup_refused") == 2
+
+
+async def test_a_key_used_for_a_refusal_conflicts_with_another_stamp(api, services, day):
+    world = await build_world(services.sessions)
+    first, second = world.families_a[0], world.families_a[1]
+    kiosk = await api.login(world.logins["kiosk"], PASSWORD)
+    co_guardian = await api.login(first.co_guardian_login, PASSWORD)
+    assert (await api(SET_PIN, {"input": {"pin": "9753"}}, token=co_guardian)).errors == []
+    refused = await api(
+        KIOSK_STAMP,
+        kiosk_input(first.child.id, "PICKUP", pin="9753", idempotencyKey="R"),
+        token=kiosk,
+    )
+    assert only_error(refused)["extensions"] == {"code": "PICKUP_REFUSED"}
+    guardian = await api.login(second.guardian_login, PASSWORD)
+    assert (await api(SET_PIN, {"input": {"pin": "2468"}}, token=guardian)).errors == []
+    arrival = kiosk_input(second.child.id, "ARRIVAL", pin="2468", idempotencyKey="R")
+    conflict = await api(KIOSK_STAMP, arrival, token=kiosk)
+    assert only_error(conflict)["extensions"] == {"code": "CONFLICT"}
+    assert await stamps_of(services, second.child.id) == 0

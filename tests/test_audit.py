@@ -194,3 +194,46 @@ async def test_audit_log_is_forbidden_to_everyone_else(
     assert result.data is None
     assert result.codes() == ["FORBIDDEN"]
     assert result.error_paths() == [["auditLog"]]
+
+
+async def _readers_in_log(api: GraphQLClient, token: str, record: uuid.UUID) -> set[str]:
+    """Accounts the viewer's ``auditLog`` shows reading ``record``'s child special-care items."""
+    result = await api(AUDIT_LOG, {"record": str(record)}, token=token)
+    assert result.errors == []
+    return {
+        e["accountId"]
+        for e in result.data["auditLog"]["entries"]
+        if (e["action"], e["item"], e["entity"]) == ("read", "child_special_care", "child")
+    }
+
+
+async def test_director_sees_every_read_of_own_facilitys_child_whoever_read_it(
+    api: GraphQLClient, setting: Setting
+) -> None:
+    """The row belongs to the facility of the record read, not to the reader's."""
+    child = setting.world.family.child.id  # the guardian's child, in the teacher's class
+    readers = ("guardian", "ward_admin", "teacher", "director")
+    for role in readers:
+        await _read_health(api, setting.tokens[role], child)
+    expected = {setting.account_ids[role] for role in readers}
+    assert await _readers_in_log(api, setting.tokens["director"], child) == expected
+    assert await _readers_in_log(api, setting.other_director, child) == set()
+    assert await _readers_in_log(api, setting.tokens["ward_admin"], child) == expected
+
+
+async def test_guardian_reached_through_a_child_is_logged_at_that_childs_facility(
+    api: GraphQLClient, services: Services, setting: Setting
+) -> None:
+    family = setting.world.family
+    mark = await _mark(services)
+    result = await api(
+        "query($id: ID!) { child(id: $id) { guardians { familySituation } } }",
+        {"id": str(family.child.id)},
+        token=setting.tokens["ward_admin"],
+    )
+    assert result.errors == []
+    rows = await _rows_since(services, mark, setting)
+    assert {(r["entity"], r["record_id"], r["facility_id"]) for r in rows} == {
+        ("guardian", family.guardian.id, setting.world.facility.id),
+        ("guardian", family.co_guardian.id, setting.world.facility.id),
+    }

@@ -197,3 +197,18 @@ class PinPadThrottleRow(Base):
     )
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKeyRow(Base):
+    """A key an account sent with a mutation, and what that request was.
+
+    ``fingerprint`` digests the operation and its arguments: the same key with the
+    same fingerprint is a retry (the first result is answered again); with another
+    fingerprint it is a CONFLICT, never a silent no-op.
+    """
+
+    __tablename__ = "idempotency_key"
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -29,7 +29,7 @@ from domain.roles import Actor
 from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
 from persistence.raw_reads import Build, RawReads
 from persistence.repositories.batch import many_per_key, one_per_key
-from persistence.scope import child_scope
+from persistence.scope import attendance_scope, child_scope
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -176,12 +176,12 @@ def _stamps_with_child() -> Select[Any]:
 
 
 def _stamps_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
-    return _stamps_with_child().where(AttendanceStampRow.id == _keys(ids), child_scope(actor))
+    return _stamps_with_child().where(AttendanceStampRow.id == _keys(ids), attendance_scope(actor))
 
 
 def _corrections_by_stamp_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
     return _stamps_with_child().where(
-        AttendanceStampRow.corrects_id == _keys(ids), child_scope(actor)
+        AttendanceStampRow.corrects_id == _keys(ids), attendance_scope(actor)
     )
 
 
@@ -209,7 +209,7 @@ async def stamps_by_child_days(
         .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
         .where(
             tuple_(AttendanceStampRow.child_id, AttendanceStampRow.day).in_(keys),
-            child_scope(actor),
+            attendance_scope(actor),
         )
         .order_by(AttendanceStampRow.recorded_at, AttendanceStampRow.id)
     )

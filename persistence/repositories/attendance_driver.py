@@ -32,10 +32,9 @@ from persistence.models import (
     StaffPresenceRow,
 )
 from persistence.raw_reads import Record, statement_observers
+from persistence.repositories import audit
 from persistence.repositories.attendance import StampTarget, classroom_lock_key_sql
-from persistence.repositories.audit import _APPEND as _APPEND_AUDIT
 from persistence.repositories.audit import AuditRecord
-from persistence.repositories.audit import _values as _audit_values
 from persistence.scope import child_scope, scope_shape, scope_values
 
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
@@ -200,7 +199,7 @@ async def append_audit(
     role: str | None = None,
 ) -> None:
     """``audit.append`` on the driver: the same statement, in the unit of work."""
-    await _fetch(session, _APPEND_AUDIT, _audit_values(actor, records, role=role, client=""))
+    await _fetch(session, audit.APPEND, audit.parameters(actor, records, role=role, client=""))
 
 
 _STAFF_PRESENT = select(func.count()).where(

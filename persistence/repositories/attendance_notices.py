@@ -14,7 +14,7 @@ from domain.attendance import NoticeKind, NoticeSpan
 from domain.roles import Actor
 from persistence.models import AttendanceNoticeRow, ChildRow
 from persistence.repositories.batch import one_per_key
-from persistence.scope import child_scope
+from persistence.scope import notice_scope
 
 _successor = aliased(AttendanceNoticeRow)
 MAX_LISTED = 200
@@ -39,7 +39,7 @@ async def notice_for_update(
     query = (
         select(AttendanceNoticeRow)
         .join(ChildRow, ChildRow.id == AttendanceNoticeRow.child_id)
-        .where(AttendanceNoticeRow.id == notice_id, child_scope(actor))
+        .where(AttendanceNoticeRow.id == notice_id, notice_scope(actor))
         .with_for_update(of=AttendanceNoticeRow)
     )
     return await session.scalar(query)
@@ -72,7 +72,7 @@ async def notices_by_ids(
     query = (
         select(AttendanceNoticeRow)
         .join(ChildRow, ChildRow.id == AttendanceNoticeRow.child_id)
-        .where(AttendanceNoticeRow.id.in_(ids), child_scope(actor))
+        .where(AttendanceNoticeRow.id.in_(ids), notice_scope(actor))
     )
     return one_per_key(ids, await session.scalars(query), lambda r: r.id)
 
@@ -83,7 +83,7 @@ async def successors_by_ids(
     query = (
         select(AttendanceNoticeRow)
         .join(ChildRow, ChildRow.id == AttendanceNoticeRow.child_id)
-        .where(AttendanceNoticeRow.supersedes_id.in_(ids), child_scope(actor))
+        .where(AttendanceNoticeRow.supersedes_id.in_(ids), notice_scope(actor))
     )
     return one_per_key(ids, await session.scalars(query), _supersedes)
 
@@ -101,7 +101,7 @@ async def current_notices_by_child_days(
             AttendanceNoticeRow.start_date <= max(days),
             AttendanceNoticeRow.end_date >= min(days),
             is_current(),
-            child_scope(actor),
+            notice_scope(actor),
         )
         .order_by(AttendanceNoticeRow.sent_at)
     )
@@ -122,7 +122,7 @@ async def notices_of_child(
         .where(
             AttendanceNoticeRow.child_id == child_id,
             AttendanceNoticeRow.end_date >= since,
-            child_scope(actor),
+            notice_scope(actor),
         )
     )
     if current_only:

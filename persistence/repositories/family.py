@@ -102,7 +102,8 @@ def _guardians_by_child_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[An
     return (
         select(*GUARDIANSHIP_COLUMNS, *GUARDIAN_COLUMNS)
         .join(GuardianRow, GuardianRow.id == GuardianshipRow.guardian_id)
-        .where(GuardianshipRow.child_id == _keys(ids))
+        .join(ChildRow, ChildRow.id == GuardianshipRow.child_id)
+        .where(GuardianshipRow.child_id == _keys(ids), child_scope(actor))
         .order_by(GuardianshipRow.is_primary_contact.desc(), GuardianRow.family_name_kana)
     )
 
@@ -148,7 +149,8 @@ async def children_by_guardian_ids(
 async def guardians_by_child_ids(
     session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[GuardianLink]]:
-    """Guardians of children the actor already reached (so they are in scope too)."""
+    """Guardians of children the actor reaches now (a child keyed by an old stamp or alert
+    may have moved out of reach since: its guardians are not handed out then)."""
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
     rows = await _run(session, "guardians_by_child", _guardians_by_child_ids, actor, ids)
@@ -168,7 +170,11 @@ async def household_by_child_ids(
 ) -> list[list[HouseholdMemberRow]]:
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    query = select(HouseholdMemberRow).where(HouseholdMemberRow.child_id.in_(ids))
+    query = (
+        select(HouseholdMemberRow)
+        .join(ChildRow, ChildRow.id == HouseholdMemberRow.child_id)
+        .where(HouseholdMemberRow.child_id.in_(ids), child_scope(actor))
+    )
     return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
 
 
@@ -177,7 +183,11 @@ async def pickup_persons_by_child_ids(
 ) -> list[list[PickupPersonRow]]:
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    query = select(PickupPersonRow).where(PickupPersonRow.child_id.in_(ids))
+    query = (
+        select(PickupPersonRow)
+        .join(ChildRow, ChildRow.id == PickupPersonRow.child_id)
+        .where(PickupPersonRow.child_id.in_(ids), child_scope(actor))
+    )
     return many_per_key(ids, await session.scalars(query), lambda r: r.child_id)
 
 
@@ -212,10 +222,14 @@ async def children_page(
     *,
     classroom_id: uuid.UUID | None,
     kana_prefix: str | None,
-    after: tuple[str, str, uuid.UUID] | None,
+    after: uuid.UUID | None,
     limit: int,
-) -> list[ChildRow]:
-    """One page of reachable children in kana order; ``limit + 1`` rows tell if more follow."""
+) -> list[ChildRow] | None:
+    """One page of reachable children in kana order; ``limit + 1`` rows tell if more follow.
+
+    ``after`` is the last child of the previous page, which must be reachable (else None):
+    the cursor names only an id, and the order key is read here, in scope.
+    """
     query = select(ChildRow).where(child_scope(actor))
     if classroom_id is not None:
         query = query.where(ChildRow.classroom_id == classroom_id)
@@ -223,6 +237,13 @@ async def children_page(
         escaped = kana_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(ChildRow.family_name_kana.like(escaped + "%"))
     if after is not None:
-        query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*after))
+        last = (
+            await session.execute(
+                select(*_CHILD_ORDER).where(ChildRow.id == after, child_scope(actor))
+            )
+        ).first()
+        if last is None:
+            return None
+        query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*last))
     query = query.order_by(*_CHILD_ORDER).limit(limit + 1)
     return list(await session.scalars(query))

@@ -49,20 +49,6 @@ async def guardian_for_update(
     return await session.scalar(query.with_for_update())
 
 
-async def facility_of_guardian(
-    session: AsyncSession, actor: Actor, guardian_id: uuid.UUID
-) -> uuid.UUID | None:
-    """The facility of one of the guardian's reachable children, for the audit entry."""
-    query = (
-        select(ChildRow.facility_id)
-        .join(GuardianshipRow, GuardianshipRow.child_id == ChildRow.id)
-        .where(GuardianshipRow.guardian_id == guardian_id, child_scope(actor))
-        .order_by(ChildRow.facility_id)
-        .limit(1)
-    )
-    return await session.scalar(query)
-
-
 async def guardianship_for_update(
     session: AsyncSession, *, child_id: uuid.UUID, guardian_id: uuid.UUID
 ) -> GuardianshipRow | None:

@@ -10,7 +10,8 @@ from schema.types.attendance_enums import NoticeKind, StampKind, Symptom
 
 _KEY = (
     "A client-generated key (1–100 characters), unique per account: sending the same key "
-    "again returns the first result and records nothing new. Tablets replaying what they "
+    "again with the same arguments returns the first result and records nothing new; "
+    "with other arguments it is a CONFLICT. Tablets replaying what they "
     "queued offline send the key they generated then."
 )
 

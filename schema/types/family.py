@@ -24,6 +24,10 @@ C = ItemClass
 _guardian_id = attrgetter("guardian.id")
 
 
+def _child_reached_through(link: Any) -> Any:
+    return link.link.child_id if link.link is not None else None
+
+
 @strawberry.type(description="A food allergy, as the physician's instruction sheet states it.")
 class Allergy:
     allergen: str = strawberry.field(description="The allergen, e.g. 卵 or 小麦.")
@@ -161,7 +165,7 @@ def _guardian(item_class: ItemClass, attr: Any, description: str, *, own: bool =
     is_own = r.is_own_guardian_record if own else None
     return sensitive(
         item_class, attr, entity="guardian", record_id=_guardian_id, is_own=is_own,
-        description=description,
+        via_child_id=_child_reached_through, description=description,
     )  # fmt: skip
 
 

@@ -40,19 +40,37 @@ def _sample(seed: int, count: int = 500) -> list[tuple[object, ...]]:
         family = ids.family(ids.nationality())
         sex = ids.sex()
         child = ids.child_name(family, sex)
-        rows.append((
-            child, sex, family.nationality, ids.date_of_birth_for_age(3, 2026),
-            ids.adult_name(family, FEMALE), ids.address(), ids.mobile_phone(),
-            ids.home_phone(), ids.employer(), json.dumps(ids.allergies(), ensure_ascii=False),
-            ids.family_doctor(), ids.health_status(),
-        ))
+        rows.append(
+            (
+                child,
+                sex,
+                family.nationality,
+                ids.date_of_birth_for_age(3, 2026),
+                ids.adult_name(family, FEMALE),
+                ids.address(),
+                ids.mobile_phone(),
+                ids.home_phone(),
+                ids.employer(),
+                json.dumps(ids.allergies(), ensure_ascii=False),
+                ids.family_doctor(),
+                ids.health_status(),
+            )
+        )
     return rows
 
 
 def _all_readings() -> list[tuple[str, str]]:
-    readings = [*data.FAMILY_NAMES, *data.BOY_NAMES, *data.GIRL_NAMES, *data.MAN_NAMES,
-                *data.WOMAN_NAMES, *data.TOWNS, *data.FACILITY_STEMS, *data.CLASSROOMS,
-                *facility_names()]
+    readings = [
+        *data.FAMILY_NAMES,
+        *data.BOY_NAMES,
+        *data.GIRL_NAMES,
+        *data.MAN_NAMES,
+        *data.WOMAN_NAMES,
+        *data.TOWNS,
+        *data.FACILITY_STEMS,
+        *data.CLASSROOMS,
+        *facility_names(),
+    ]
     for lists in data.FOREIGN_NAMES.values():
         for names in lists.values():
             readings.extend(names)
@@ -78,8 +96,14 @@ def test_output_does_not_depend_on_the_process_or_hash_seed() -> None:
     digests = set()
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         digests.add(out.stdout.strip())
     assert len(digests) == 1
 
@@ -107,10 +131,24 @@ def test_person_name_formats() -> None:
 
 @pytest.mark.parametrize(
     "names",
-    [data.FAMILY_NAMES, data.BOY_NAMES, data.GIRL_NAMES, data.MAN_NAMES, data.WOMAN_NAMES,
-     data.TOWNS, data.FACILITY_STEMS, data.CLASSROOMS, data.FAMILY_DOCTORS, data.HEALTH_NOTES,
-     data.BUILDINGS, data.INSTITUTIONS, data.EMPLOYER_WORDS, data.EMPLOYER_TRADES,
-     [a for a, _, _ in data.ALLERGENS], [n for n, _ in data.NATIONALITY_WEIGHTS]],
+    [
+        data.FAMILY_NAMES,
+        data.BOY_NAMES,
+        data.GIRL_NAMES,
+        data.MAN_NAMES,
+        data.WOMAN_NAMES,
+        data.TOWNS,
+        data.FACILITY_STEMS,
+        data.CLASSROOMS,
+        data.FAMILY_DOCTORS,
+        data.HEALTH_NOTES,
+        data.BUILDINGS,
+        data.INSTITUTIONS,
+        data.EMPLOYER_WORDS,
+        data.EMPLOYER_TRADES,
+        [a for a, _, _ in data.ALLERGENS],
+        [n for n, _ in data.NATIONALITY_WEIGHTS],
+    ],
 )
 def test_curated_lists_have_no_duplicates(names: tuple[object, ...]) -> None:
     assert len(names) == len(set(names))
@@ -168,7 +206,8 @@ def test_nationalities_are_mostly_japanese_and_names_follow_them() -> None:
     assert family.nationality == "ベトナム"
     assert family.name in {n for n, _ in data.FOREIGN_NAMES["ベトナム"]["family"]}
     assert ids.child_name(family, MALE).given in {
-        g for g, _ in data.FOREIGN_NAMES["ベトナム"]["boy"]}
+        g for g, _ in data.FOREIGN_NAMES["ベトナム"]["boy"]
+    }
     spouse = ids.adult_name(ids.family(), FEMALE, nationality="フィリピン")
     assert spouse.given in {g for g, _ in data.FOREIGN_NAMES["フィリピン"]["woman"]}
 
@@ -221,7 +260,13 @@ def test_facilities_and_classrooms() -> None:
     assert all(n.startswith("区立") and n.endswith("保育園") for n, _ in facilities)
     assert DemoIdentities().facility_names() == facilities
     assert [classroom_name(age)[0] for age in range(6)] == [
-        "ひよこ組", "りす組", "うさぎ組", "ぱんだ組", "きりん組", "ぞう組"]
+        "ひよこ組",
+        "りす組",
+        "うさぎ組",
+        "ぱんだ組",
+        "きりん組",
+        "ぞう組",
+    ]
     with pytest.raises(ValueError):
         classroom_name(6)
 
