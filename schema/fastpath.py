@@ -212,7 +212,7 @@ class Run:
         out[plan.key] = None
         self.errors.append(
             GraphQLError(
-                error.message, nodes=[plan.node], path=[*path, plan.key], original_error=error
+                error.message, nodes=plan.nodes, path=[*path, plan.key], original_error=error
             )
         )
 
@@ -235,14 +235,25 @@ async def execute_fast(
         return None  # let graphql-core report the coercion errors
     run = Run(context, variables)
     data: dict[str, Any] = {}
+    audited = set(context.audit.reads)
     try:
         await run.level(plans, [(None, data, ())])
     except Unsupported:
+        _forget_attempt(context, audited)
         return None
     except Exception:  # a fast-path defect must never cost an answer
         log.exception("fast path failed; falling back to graphql-core")
+        _forget_attempt(context, audited)
         return None
     return ExecutionResult(data=data, errors=run.errors or None)
+
+
+def _forget_attempt(context: Any, audited: set[Any]) -> None:
+    """Leave graphql-core the request as it found it: an abandoned attempt's values were
+    never answered, so its reads are not audited, and its loaders' warm caches would
+    change which of several failing fields graphql-core reports first."""
+    context.audit.reads.intersection_update(audited)
+    context.fresh_loaders()
 
 
 class FastQueryExecution(SchemaExtension):

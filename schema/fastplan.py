@@ -62,6 +62,7 @@ class FieldPlan:
     non_null: bool
     is_list: bool
     serialize: Callable[[Any], Any] | None  # leaves only
+    nodes: list[FieldNode]  # every node selected under this key: an error's locations
     children: list[FieldPlan] = field(default_factory=list)
     plain_string: bool = False  # a String/ID leaf: a str value needs no serializing
     relation: Relation | None = None  # a declared relation: loaded for a whole level at once
@@ -103,6 +104,10 @@ def _caller(strawberry_field: Any) -> Callable[[Any, FastInfo, dict[str, Any]], 
     return call
 
 
+def _response_key(node: FieldNode) -> str:
+    return node.alias.value if node.alias else node.name.value
+
+
 def _unwrap(gql_type: Any) -> tuple[bool, bool, Any]:
     non_null = isinstance(gql_type, GraphQLNonNull)
     inner = gql_type.of_type if non_null else gql_type
@@ -123,12 +128,19 @@ class PlanCompiler:
         }
 
     def compile(
-        self, parent: GraphQLObjectType, selection_set: SelectionSetNode
+        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> list[FieldPlan]:
-        return [self._field(parent, node) for node in self._collect(parent, selection_set)]
+        """One plan per response key: like graphql-core, fields selected more than once
+        under one key (directly, or through fragments) merge their sub-selections."""
+        by_key: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()  # a fragment spread twice is collected once, as there
+        for selection_set in selection_sets:
+            for node in self._collect(parent, selection_set, visited):
+                by_key.setdefault(_response_key(node), []).append(node)
+        return [self._field(parent, key, nodes) for key, nodes in by_key.items()]
 
     def _collect(
-        self, parent: GraphQLObjectType, selection_set: SelectionSetNode
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode, visited: set[str]
     ) -> Iterator[FieldNode]:
         for selection in selection_set.selections:
             if selection.directives:
@@ -137,6 +149,9 @@ class PlanCompiler:
                 yield selection
                 continue
             if isinstance(selection, FragmentSpreadNode):
+                if selection.name.value in visited:
+                    continue
+                visited.add(selection.name.value)
                 fragment: Any = self.fragments[selection.name.value]
             elif isinstance(selection, InlineFragmentNode):
                 fragment = selection
@@ -145,13 +160,15 @@ class PlanCompiler:
             condition = fragment.type_condition
             if condition is not None and condition.name.value != parent.name:
                 raise Unsupported("type condition")
-            yield from self._collect(parent, fragment.selection_set)
+            yield from self._collect(parent, fragment.selection_set, visited)
 
-    def _field(self, parent: GraphQLObjectType, node: FieldNode) -> FieldPlan:
+    def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> FieldPlan:
+        node = nodes[0]
         name = node.name.value
-        key = node.alias.value if node.alias else name
+        if any(other.name.value != name for other in nodes):
+            raise Unsupported("one key for different fields")  # validation refuses these
         if name == "__typename":
-            return FieldPlan(key, node, None, _typename(parent.name), {}, True, False, str)
+            return FieldPlan(key, node, None, _typename(parent.name), {}, True, False, str, nodes)
         if name.startswith("__"):
             raise Unsupported("introspection")
         gql_field = parent.fields[name]
@@ -167,7 +184,15 @@ class PlanCompiler:
             if not is_leaf_type(_unwrap(argument.type)[2]) or _unwrap(argument.type)[1]:
                 raise Unsupported("non-scalar argument")
         plan = FieldPlan(
-            key, node, gql_field, _caller(strawberry_field), arg_names, non_null, is_list, None
+            key,
+            node,
+            gql_field,
+            _caller(strawberry_field),
+            arg_names,
+            non_null,
+            is_list,
+            None,
+            nodes,
         )
         resolver = strawberry_field.base_resolver
         function = resolver.wrapped_func if resolver else None
@@ -177,7 +202,7 @@ class PlanCompiler:
             plan.serialize = inner.serialize
             plan.plain_string = inner in (GraphQLString, GraphQLID)
         elif isinstance(inner, GraphQLObjectType) and node.selection_set is not None:
-            plan.children = self.compile(inner, node.selection_set)
+            plan.children = self.compile(inner, [n.selection_set for n in nodes if n.selection_set])
         else:
             raise Unsupported("abstract type")
         return plan
@@ -227,7 +252,7 @@ def _compile(
     if schema.query_type is None:
         return None
     try:
-        return PlanCompiler(schema, document).compile(schema.query_type, operation.selection_set)
+        return PlanCompiler(schema, document).compile(schema.query_type, [operation.selection_set])
     except Unsupported:
         return None
 
