@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import strawberry
 
 from domain.errors import Forbidden, InvalidInput
 from domain.policy import can_read_audit_log
-from domain.validation import require_kana
+from domain.validation import is_storable_text, require_kana
 from persistence.models import AuditEntryRow, ChildRow
 from persistence.repositories import audit, family
 from resolvers.ids import parse_id
@@ -39,9 +40,20 @@ def _encode(values: list[str]) -> str:
 def _decode_child_cursor(cursor: str) -> tuple[str, str, uuid.UUID]:
     try:
         family_kana, given_kana, child_id = json.loads(base64.urlsafe_b64decode(cursor))
+        if not (is_storable_text(family_kana) and is_storable_text(given_kana)):
+            raise ValueError("unstorable text in the cursor")
         return str(family_kana), str(given_kana), uuid.UUID(child_id)
     except (ValueError, TypeError):
         raise InvalidInput("after is not a valid cursor", field="after") from None
+
+
+_AUDIT_CURSOR = re.compile(r"[0-9]{1,18}")  # a bigint sequence number, as we write it
+
+
+def _decode_audit_cursor(cursor: str) -> int:
+    if not _AUDIT_CURSOR.fullmatch(cursor):
+        raise InvalidInput("before is not a valid cursor", field="before")
+    return int(cursor)
 
 
 def _page_size(first: int) -> int:
@@ -83,10 +95,7 @@ async def audit_log(
     if not can_read_audit_log(actor):
         raise Forbidden("Only ward administrators and directors may read the audit log")
     limit = _page_size(first)
-    try:
-        before_seq = int(before) if before else None
-    except ValueError:
-        raise InvalidInput("before is not a valid cursor", field="before") from None
+    before_seq = _decode_audit_cursor(before) if before else None
     async with info.context.sessions() as session:
         rows = await audit.entries_page(
             session,
