@@ -102,36 +102,38 @@ class _Lru(Generic[K, V]):
         return value
 
 
-# Shared by every request (and every schema: the schema is part of the key).
-_documents: _Lru[tuple[str, int], DocumentNode] = _Lru(CACHE_SIZE)
-_validations: _Lru[tuple[GraphQLSchema, str], list[GraphQLError]] = _Lru(CACHE_SIZE)
-# Two threads: enough to keep legitimate first-seen documents moving, few enough
-# that a burst of hostile ones queues instead of contending with the loop for the GIL.
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hoiku-admission")
+@dataclass(frozen=True)
+class Examined:
+    """What admission learnt of one document text, for one schema."""
+
+    document: DocumentNode
+    selections: int
+    errors: list[GraphQLError] | None  # None: not validated, too many selections
+
+
+def examine(
+    schema: GraphQLSchema,
+    query: str,
+    max_tokens: int,
+    max_selections: int,
+    rules: tuple[type[ASTValidationRule], ...],
+) -> Examined:
+    """Parse, count, validate: all of it CPU, run in the pool. Raises GraphQLSyntaxError."""
+    document = parse(query, max_tokens=max_tokens)
+    count = selections(document)
+    errors = validate_document(schema, document, rules) if count <= max_selections else None
+    return Examined(document, count, errors)
+
+
+# Shared by every request; the schema is part of the key, and its limits with it.
+_examined: _Lru[tuple[GraphQLSchema, str], Examined] = _Lru(CACHE_SIZE)
+# One thread: a burst of hostile documents queues behind it instead of adding
+# threads that contend with the event loop for the GIL.
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoiku-admission")
 
 
 async def _off_loop(work: Callable[..., V], *args: Any) -> V:
     return await asyncio.get_running_loop().run_in_executor(_pool, work, *args)
-
-
-def _parse(query: str, max_tokens: int) -> DocumentNode:
-    return parse(query, max_tokens=max_tokens)
-
-
-async def parsed(query: str, max_tokens: int) -> DocumentNode:
-    """The document, from the cache or parsed off the loop; raises GraphQLSyntaxError."""
-    key = (query, max_tokens)
-    return _documents.get(key) or _documents.put(key, await _off_loop(_parse, *key))
-
-
-async def validated(
-    schema: GraphQLSchema, query: str, document: DocumentNode, rules: tuple[Any, ...]
-) -> list[GraphQLError]:
-    key = (schema, query)
-    cached = _validations.get(key)
-    if cached is not None:
-        return cached
-    return _validations.put(key, await _off_loop(validate_document, schema, document, rules))
 
 
 class Admission:
@@ -161,21 +163,31 @@ class Admission:
                 f"The document is longer than {limits.max_document_chars} characters",
                 limit=limits.max_document_chars,
             )
-        try:
-            document = await parsed(query, limits.max_tokens)
-        except GraphQLError as error:
-            error.extensions = {"code": "BAD_USER_INPUT"}
-            return error
-        if (count := selections(document)) > limits.max_selections:
+        key = (schema, query)
+        examined = _examined.get(key)
+        if examined is None:
+            work = (schema, query, limits.max_tokens, limits.max_selections, self.rules)
+            try:
+                examined = _examined.put(key, await _off_loop(examine, *work))
+            except GraphQLError as error:
+                error.extensions = {"code": "BAD_USER_INPUT"}
+                return error
+        if examined.selections > limits.max_selections:
             return _refused(
                 "TOO_MANY_SELECTIONS",
-                f"The document selects {count} fields; at most {limits.max_selections} may be",
+                f"The document selects {examined.selections} fields; "
+                f"at most {limits.max_selections} may be",
                 limit=limits.max_selections,
             )
-        if await validated(schema, query, document, self.rules):
+        if examined.errors:
             return None  # the pipeline reports them, from the same cache
         return self._operation_refusal(
-            schema, document, variables or {}, operation_name, role=role, streaming=streaming
+            schema,
+            examined.document,
+            variables or {},
+            operation_name,
+            role=role,
+            streaming=streaming,
         )
 
     def _operation_refusal(
@@ -217,7 +229,7 @@ class Admission:
         return None
 
     def pipeline_extensions(self) -> list[Callable[[], SchemaExtension]]:
-        """The pipeline's parse and validation steps, reading the same caches."""
+        """The pipeline's parse and validation steps, reading the same cache."""
         return [
             lambda: CachedParse(self.limits.max_tokens),
             lambda: CachedValidation(self.rules),
@@ -311,9 +323,13 @@ class CachedParse(SchemaExtension):
         context = self.execution_context
         context.parse_options["max_tokens"] = self.max_tokens
         if context.query is not None:
-            key = (context.query, self.max_tokens)
-            with contextlib.suppress(GraphQLError):
-                context.graphql_document = _documents.get(key) or _documents.put(key, _parse(*key))
+            key = (context.schema._schema, context.query)
+            examined = _examined.get(key)
+            if examined is not None:
+                context.graphql_document = examined.document
+            else:
+                with contextlib.suppress(GraphQLError):
+                    context.graphql_document = parse(context.query, max_tokens=self.max_tokens)
         yield
 
 
@@ -326,11 +342,11 @@ class CachedValidation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        assert document is not None and context.query is not None
+        assert document is not None
         schema = context.schema._schema
-        key = (schema, context.query)
-        errors = _validations.get(key)
-        if errors is None:
-            errors = _validations.put(key, validate_document(schema, document, self.rules))
+        examined = _examined.get((schema, context.query or ""))
+        errors = examined.errors if examined is not None else None
+        if errors is None or examined is None or examined.document is not document:
+            errors = validate_document(schema, document, self.rules)
         context.pre_execution_errors = errors
         yield

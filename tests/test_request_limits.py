@@ -49,7 +49,8 @@ async def test_repeated_fields_are_refused_before_validation(api: GraphQLClient)
     error = _only_error(await api(query))
     assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "limit": DEFAULTS.max_selections}
     assert "1000 fields" in error["message"]  # 500 × (viewer, id)
-    assert not any(key[1] == query for key in admission._validations.items)
+    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
+    assert [e.errors for e in examined] == [None]  # parsed and counted, never validated
 
 
 async def test_a_long_comment_is_refused_before_parsing(api: GraphQLClient) -> None:
@@ -59,7 +60,7 @@ async def test_a_long_comment_is_refused_before_parsing(api: GraphQLClient) -> N
         "code": "DOCUMENT_TOO_LARGE",
         "limit": DEFAULTS.max_document_chars,
     }
-    assert not any(key[0] == query for key in admission._documents.items)
+    assert not any(text == query for _, text in admission._examined.items)  # never parsed
 
 
 async def test_a_streamed_body_over_the_limit_is_refused_with_413(api: GraphQLClient) -> None:
@@ -286,8 +287,8 @@ async def test_unrefused_requests_validate_once(api: GraphQLClient, director: st
     """Admission validates off the loop; the pipeline then reads the same cache entry."""
     query = "{ viewer { id role displayName } }"
     assert (await api(query, token=director)).errors == []
-    key = next(k for k in admission._validations.items if k[1] == query)
-    assert admission._validations.items[key] == []
+    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
+    assert [e.errors for e in examined] == [[]]
 
 
 def test_settings_read_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
