@@ -106,7 +106,7 @@ class _Lru(Generic[K, V]):
 class Examined:
     """What admission learnt of one document text, for one schema."""
 
-    document: DocumentNode
+    document: DocumentNode | None  # None when refused: a big tree is not worth keeping
     selections: int
     errors: list[GraphQLError] | None  # None: not validated, too many selections
 
@@ -121,8 +121,9 @@ def examine(
     """Parse, count, validate: all of it CPU, run in the pool. Raises GraphQLSyntaxError."""
     document = parse(query, max_tokens=max_tokens)
     count = selections(document)
-    errors = validate_document(schema, document, rules) if count <= max_selections else None
-    return Examined(document, count, errors)
+    if count > max_selections:
+        return Examined(None, count, None)
+    return Examined(document, count, validate_document(schema, document, rules))
 
 
 # Shared by every request; the schema is part of the key, and its limits with it.
@@ -179,7 +180,7 @@ class Admission:
                 f"at most {limits.max_selections} may be",
                 limit=limits.max_selections,
             )
-        if examined.errors:
+        if examined.errors or examined.document is None:
             return None  # the pipeline reports them, from the same cache
         return self._operation_refusal(
             schema,
@@ -325,7 +326,7 @@ class CachedParse(SchemaExtension):
         if context.query is not None:
             key = (context.schema._schema, context.query)
             examined = _examined.get(key)
-            if examined is not None:
+            if examined is not None and examined.document is not None:
                 context.graphql_document = examined.document
             else:
                 with contextlib.suppress(GraphQLError):
