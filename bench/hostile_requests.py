@@ -17,8 +17,9 @@ not delay the probe's clock) send, back to back and without a token, a mix of:
 - ``body10mb``: a 10 MB body, refused from its Content-Length.
 
 Every document is made unique per request (an operation name), so no cache helps.
-``bench/results/hostile_requests.json`` keeps the figures: /healthz p50/p99/max in both
-phases, and how many hostile requests of each kind were answered, with which status.
+Then it repeats the loaded phase (half as long) with each kind alone.
+``bench/results/hostile_requests.json`` keeps the figures: /healthz p50/p99/max idle,
+under the mix and under each kind, and how many hostile requests were answered, how.
 """
 
 from __future__ import annotations
@@ -107,27 +108,38 @@ def _probe(base_url: str, seconds: float) -> dict[str, float]:
     }
 
 
-async def run(seconds: float, clients: int, kinds: list[str]) -> dict[str, Any]:
+def _under_load(base_url: str, clients: int, seconds: float, kinds: list[str]) -> dict[str, Any]:
+    results: Any = multiprocessing.Queue()
+    hostile = multiprocessing.Process(
+        target=_hostile, args=(base_url, clients, seconds + 1, kinds, results)
+    )
+    hostile.start()
+    time.sleep(1)  # let the hostile clients get going
+    probe = _probe(base_url, seconds)
+    tally = results.get(timeout=120)
+    hostile.join()
+    return {**probe, "answered": dict(sorted(tally.items()))}
+
+
+async def run(seconds: float, clients: int, kinds: list[str], by_kind: bool) -> dict[str, Any]:
     async with scratch_database() as url:
         with running_server(url) as server:
-            idle = await asyncio.to_thread(_probe, server.base_url, seconds / 2)
-            results: Any = multiprocessing.Queue()
-            hostile = multiprocessing.Process(
-                target=_hostile, args=(server.base_url, clients, seconds + 1, kinds, results)
-            )
-            hostile.start()
-            await asyncio.sleep(1)  # let the hostile clients get going
-            loaded = await asyncio.to_thread(_probe, server.base_url, seconds)
-            tally = results.get(timeout=120)
-            hostile.join()
+            base = server.base_url
+            idle = await asyncio.to_thread(_probe, base, seconds / 2)
+            mix = await asyncio.to_thread(_under_load, base, clients, seconds, kinds)
+            each = {}
+            for kind in kinds if by_kind else []:
+                each[kind] = await asyncio.to_thread(
+                    _under_load, base, clients, seconds / 2, [kind]
+                )
     return {
         "machine": machine(),
-        "load_average_after": list(os.getloadavg()),
+        "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "seconds": seconds,
         "hostile_clients": clients,
         "healthz_idle": idle,
-        "healthz_under_hostile_load": loaded,
-        "hostile_requests_answered": dict(sorted(tally.items())),
+        "healthz_under_hostile_mix": mix,
+        "healthz_under_each_kind_alone": each,
     }
 
 
@@ -137,8 +149,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--kinds", default=",".join(KINDS), help="a subset, comma-separated")
     parser.add_argument("--no-save", action="store_true", help="print only")
+    parser.add_argument("--mix-only", action="store_true", help="skip the per-kind phases")
     args = parser.parse_args()
-    result = asyncio.run(run(args.seconds, args.clients, args.kinds.split(",")))
+    kinds = args.kinds.split(",")
+    result = asyncio.run(run(args.seconds, args.clients, kinds, not args.mix_only))
     if not args.no_save:
         print(save("hostile_requests", result))
     print(result)
