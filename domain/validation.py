@@ -114,3 +114,12 @@ def allergy_list(
 def fiscal_year_of(day: date) -> int:
     """The 年度 a day belongs to: it starts on 1 April."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable_text(text: str) -> bool:
+    """False for NUL, which PostgreSQL's text refuses, and for a lone surrogate,
+    which has no UTF-8 form: either would fail deep in the driver, not as input."""
+    return _UNSTORABLE.search(text) is None

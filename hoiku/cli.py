@@ -55,14 +55,18 @@ def migrate() -> None:
 )
 @click.option("--demo", is_flag=True, required=True, help="Build the demo ward of PRODUCT.md.")
 def seed(demo: bool) -> None:
-    from hoiku.seeding import seed_demo_if_empty
+    from hoiku.seeding import DemoRefusedInProduction, seed_demo_if_empty
 
     settings = get_settings()
     url = database_url(settings)
     from persistence.migrate import upgrade
 
     upgrade(url)
-    if not run_async(lambda: seed_demo_if_empty(settings, url, show_progress=True)):
+    try:
+        seeded = run_async(lambda: seed_demo_if_empty(settings, url, show_progress=True))
+    except DemoRefusedInProduction as refused:
+        raise click.ClickException(str(refused)) from None
+    if not seeded:
         click.echo("The database already holds data; nothing seeded.", err=True)
         sys.exit(1)
 
@@ -123,8 +127,8 @@ def create_user(
 
 
 @main.command(
-    help="Serve the API (GraphiQL at /graphql in development). Migrates first and "
-    "seeds the demo ward when the database is empty."
+    help="Serve the API (GraphiQL at /graphql in development). Migrates first and, "
+    "in development, seeds the demo ward when the database is empty."
 )
 @click.option("--host", default=None, help="Bind address (default HOIKU_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default HOIKU_PORT).")
@@ -133,14 +137,17 @@ def create_user(
 def serve(host: str | None, port: int | None, workers: int | None, no_seed: bool) -> None:
     import uvicorn
 
-    from hoiku.seeding import seed_demo_if_empty
+    from hoiku.seeding import DemoRefusedInProduction, seed_demo_if_empty
     from persistence.migrate import upgrade
 
     settings = get_settings()
     url = database_url(settings)
     upgrade(url)
     if not no_seed:
-        run_async(lambda: seed_demo_if_empty(settings, url, show_progress=True))
+        try:
+            run_async(lambda: seed_demo_if_empty(settings, url, show_progress=True))
+        except DemoRefusedInProduction as refused:
+            click.echo(str(refused), err=True)
     uvicorn.run(
         "hoiku.asgi:app",
         host=host or settings.host,
@@ -152,6 +159,10 @@ def serve(host: str | None, port: int | None, workers: int | None, no_seed: bool
         # subscribed device (bench/subscription_memory.py). UVICORN_WS_PER_MESSAGE_DEFLATE
         # =false does the same for a plain `uvicorn hoiku.asgi:app`.
         ws_per_message_deflate=False,
+        # The app decides whom to believe about X-Forwarded-For (HOIKU_TRUSTED_PROXIES);
+        # uvicorn's own handling would trust any local peer's header.
+        proxy_headers=False,
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -16,6 +16,16 @@ from persistence.demo.seed import seed_demo_ward
 DEMO_PASSWORD = "hoiku-demo"
 
 
+class DemoRefusedInProduction(Exception):
+    """The demo accounts share a published password: a production ward never gets them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "HOIKU_ENV=production: the demo ward (accounts with the published password "
+            "'hoiku-demo') is never seeded; create accounts with `hoiku create-user`."
+        )
+
+
 async def seed_demo_if_empty(
     settings: Settings,
     database_url: str,
@@ -23,7 +33,12 @@ async def seed_demo_if_empty(
     show_progress: bool,
     scale: DemoScale | None = None,
 ) -> bool:
-    """Seed the demo ward when the database holds no facility; True if it seeded."""
+    """Seed the demo ward when the database holds no facility; True if it seeded.
+
+    Raises DemoRefusedInProduction in production, before touching the database.
+    """
+    if settings.is_production:
+        raise DemoRefusedInProduction
     configure_keyring(settings.data_key)
     # Demo only: one argon2 hash shared by every demo account. Hashing each of the
     # ~4,900 accounts separately would take minutes; a real account never shares one.

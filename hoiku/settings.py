@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development defaults. Production refuses to start with either of them.
 DEFAULT_SECRET_KEY = "hoiku-development-secret-key-change-me-in-production"
@@ -50,6 +50,49 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Wait for connection_init before closing 4408."
     )
     workers: int = 1
+    # Request limits: each bounds the work one request can cause before it costs much.
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1, description="Largest HTTP request body; larger ones get 413."
+    )
+    max_document_chars: int = Field(
+        default=20_000, ge=1, description="Longest GraphQL document, comments included."
+    )
+    max_tokens: int = Field(default=4000, ge=1, description="Most lexical tokens in a document.")
+    max_selections: int = Field(
+        default=200,
+        ge=1,
+        description="Most field selections and fragment spreads in a document, counted "
+        "before validation (graphql-core's validation is quadratic in repeated fields).",
+    )
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="Most cost units one operation may ask for."
+    )
+    query_cost_limits: dict[str, int] = Field(
+        default_factory=lambda: {"anonymous": 1_000, "guardian": 5_000, "kiosk": 5_000},
+        description="Per-role cost limits (JSON: role or 'anonymous' → units); a role "
+        "not listed gets max_query_cost.",
+    )
+    query_cost_list_size: int = Field(
+        default=20, ge=1, description="Assumed length of a list without a `first` argument."
+    )
+    statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL statement_timeout on the API's connections; 0 disables. "
+        "Migrations, seeding and CLI jobs have none.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed; none by default.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

@@ -19,9 +19,21 @@ def async_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int | None = None, autocommit: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    autocommit: bool = False,
+    statement_timeout_ms: int = 0,
 ) -> AsyncEngine:
-    """The pool for units of work; ``autocommit=True`` makes the single-statement pool."""
+    """The pool for units of work; ``autocommit=True`` makes the single-statement pool.
+
+    ``statement_timeout_ms`` (0: none) is set on every connection at connect, so a
+    statement that runs away is cancelled by PostgreSQL itself.
+    """
+    server_settings = {"application_name": "hoiku"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     return create_async_engine(
         async_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
@@ -30,7 +42,7 @@ def make_engine(
         # No pre-ping: it costs a round trip per checkout, and a broken
         # connection is invalidated on its first error anyway.
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": "hoiku"}},
+        connect_args={"server_settings": server_settings},
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -48,6 +49,15 @@ def _decode_child_cursor(cursor: str) -> uuid.UUID:
         raise InvalidInput(_BAD_CURSOR, field="after") from None
 
 
+_AUDIT_CURSOR = re.compile(r"[0-9]{1,18}")  # a bigint sequence number, as we write it
+
+
+def _decode_audit_cursor(cursor: str) -> int:
+    if not _AUDIT_CURSOR.fullmatch(cursor):
+        raise InvalidInput("before is not a valid cursor", field="before")
+    return int(cursor)
+
+
 def _page_size(first: int) -> int:
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
@@ -88,10 +98,7 @@ async def audit_log(
     if not can_read_audit_log(actor):
         raise Forbidden("Only ward administrators and directors may read the audit log")
     limit = _page_size(first)
-    try:
-        before_seq = int(before) if before else None
-    except ValueError:
-        raise InvalidInput("before is not a valid cursor", field="before") from None
+    before_seq = _decode_audit_cursor(before) if before else None
     async with info.context.sessions() as session:
         rows = await audit.entries_page(
             session,

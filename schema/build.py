@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
+from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ValidationCache,
-)
+from graphql import ASTValidationRule, GraphQLError, specified_rules
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
+from schema.admission import Admission, Limits
 from schema.attendance_root import AttendanceMutation, AttendanceQuery
 from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
     MaskUnexpectedErrors,
-    ParserCacheReportingSyntaxErrors,
 )
 from schema.fastpath import FastQueryExecution
 from schema.realtime_root import RealtimeSubscription
@@ -38,14 +37,82 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
-MAX_TOKENS = 4000
+MAX_TOKENS = Limits.max_tokens
 LIMIT_RULES: list[type[ASTValidationRule]] = [
     max_depth_rule(MAX_DEPTH, None),
     max_aliases_rule(MAX_ALIASES),
 ]
+# The same rule classes every request, so the validation cache can hit:
+# strawberry's QueryDepthLimiter would mint a new class per request.
+RULES: tuple[type[ASTValidationRule], ...] = (*specified_rules, *LIMIT_RULES)
 
 
 class HoikuSchema(strawberry.Schema):
+    """strawberry's Schema, behind ``schema.admission`` when given one."""
+
+    def __init__(self, *args: Any, admission: Admission | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.admission = admission
+
+    async def execute(  # the same parameters as strawberry's, passed through
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        *rest: Any,
+        **options: Any,
+    ) -> ExecutionResult:
+        refusal = await self._refusal(
+            query, variable_values, context_value, operation_name, streaming=False
+        )
+        if refusal is not None:
+            return ExecutionResult(data=None, errors=[refusal])
+        return await super().execute(
+            query, variable_values, context_value, root_value, operation_name, *rest, **options
+        )
+
+    async def stream(  # the same parameters as strawberry's, passed through
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        *rest: Any,
+        **options: Any,
+    ) -> StreamResult:
+        refusal = await self._refusal(
+            query, variable_values, context_value, operation_name, streaming=True
+        )
+        if refusal is not None:
+            return _refused_stream(refusal)
+        return await super().stream(
+            query, variable_values, context_value, root_value, operation_name, *rest, **options
+        )
+
+    async def _refusal(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        context: Any,
+        operation_name: str | None,
+        *,
+        streaming: bool,
+    ) -> GraphQLError | None:
+        if self.admission is None:
+            return None
+        actor = getattr(context, "actor_or_none", None)
+        return await self.admission.refusal(
+            self._schema,
+            query,
+            variables,
+            operation_name,
+            role=str(actor.role) if actor is not None else None,
+            streaming=streaming,
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -55,9 +122,14 @@ class HoikuSchema(strawberry.Schema):
         return None
 
 
-def build_schema(*, fast_path: bool = True) -> strawberry.Schema:
+async def _refused_stream(error: GraphQLError) -> AsyncGenerator[Any, None]:
+    yield PreExecutionError(data=None, errors=[error])
+
+
+def build_schema(*, fast_path: bool = True, limits: Limits | None = None) -> strawberry.Schema:
     """The schema; ``fast_path=False`` keeps graphql-core's executor for every query."""
     fast = [FastQueryExecution] if fast_path else []
+    admission = Admission(limits or Limits(), RULES)
     return HoikuSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
@@ -68,14 +140,10 @@ def build_schema(*, fast_path: bool = True) -> strawberry.Schema:
             FlushAuditReads,
             SubscriptionResults,
             *fast,
-            # The same rule classes every request, so ValidationCache can hit:
-            # strawberry's QueryDepthLimiter would mint a new class per request.
-            lambda: AddValidationRules(LIMIT_RULES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            # Both caches live at module level, shared by every request.
-            lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            # Parse and validation from admission's caches, shared by every request.
+            *admission.pipeline_extensions(),
         ],
+        admission=admission,
     )
 
 

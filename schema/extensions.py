@@ -5,8 +5,8 @@ None of these hooks into per-field resolution: they run once per operation.
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 
 from graphql import GraphQLError
@@ -16,7 +16,7 @@ from graphql.language import (
     FieldNode,
     SelectionSetNode,
 )
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from domain.errors import DomainError
@@ -59,31 +59,41 @@ def _about_the_request(error: GraphQLError) -> bool:
     return error.path is None and isinstance(error.original_error, GraphQLError)
 
 
-class ParserCacheReportingSyntaxErrors(ParserCache):
-    """strawberry's ParserCache, minus its habit of hiding syntax errors from our hooks.
-
-    ParserCache parses while its hook is being entered, outside the ``try`` in
-    which strawberry turns a syntax error into an answer; the error then skips
-    every ``on_operation`` hook, MaskUnexpectedErrors included, and reaches the
-    client without a code. On a syntax error we leave the document unset, and
-    strawberry parses again inside its ``try`` (failed parses are not cached anyway).
-    """
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        yield
-
-
 class MaskUnexpectedErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
+            if not _may_introspect(self.execution_context.context):
+                result.errors = [_without_suggestions(e) for e in result.errors]
+
+
+# graphql-core ends a validation or coercion message with its guesses:
+# "Cannot query field 'familyDocter' on type 'Child'. Did you mean 'familyDoctor'?"
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+
+
+def _may_introspect(context: object) -> bool:
+    services = getattr(context, "services", None)
+    if services is None or not services.production:
+        return True
+    return can_use_introspection_in_production(getattr(context, "actor_or_none", None))
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    """The error minus graphql-core's guesses, which would spell out the schema
+    to a requester that introspection is closed to."""
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
 
 
 class FlushAuditReads(SchemaExtension):
@@ -106,11 +116,8 @@ class FlushAuditReads(SchemaExtension):
 class IntrospectionOnlyForAdminsInProduction(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
-        if (
-            context.services.production
-            and not can_use_introspection_in_production(context.actor_or_none)
-            and _asks_for_introspection(self.execution_context.graphql_document)
-        ):
+        document = self.execution_context.graphql_document
+        if not _may_introspect(context) and _asks_for_introspection(document):
             error = GraphQLError("Introspection is disabled", extensions={"code": "FORBIDDEN"})
             self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -21,12 +21,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 UVICORN = Path(sys.executable).with_name("uvicorn")
+HOIKU = Path(sys.executable).with_name("hoiku")
 STARTUP_SECONDS = 20.0
 
 
@@ -79,14 +80,26 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(database_url: str, *, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Run ``uvicorn hoiku.asgi:app`` against ``database_url``; yield its base URL."""
+def running_server(
+    database_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    serve_args: Sequence[str] | None = None,
+) -> Iterator[str]:
+    """Run ``uvicorn hoiku.asgi:app`` against ``database_url``; yield its base URL.
+
+    With ``serve_args``, run ``hoiku serve <serve_args>`` instead, as the Dockerfile does.
+    """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    command = [str(UVICORN), "hoiku.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
+    if serve_args is not None:
+        command = [str(HOIKU), "serve", *serve_args]
+        env = {"HOIKU_HOST": "127.0.0.1", "HOIKU_PORT": str(port), **(env or {})}
     with tempfile.NamedTemporaryFile(prefix="hoiku-server-", suffix=".log") as log_file:
         log = Path(log_file.name)
         process = subprocess.Popen(
-            [str(UVICORN), "hoiku.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+            command,
             cwd=ROOT,
             env=_server_env(database_url, env or {}),
             stdout=log_file,

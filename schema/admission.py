@@ -1,0 +1,353 @@
+"""Admission: the cheap checks a GraphQL document passes before it may cost anything.
+
+A black-box review froze the server with documents that were all legal:
+500 × ``viewer { id }`` (5.5 KB) spent 2.5 s in graphql-core's validation,
+whose overlapping-fields rule is quadratic in repeated fields; a 10 MB comment
+took seconds to lex although comments are no tokens; thirty aliases of nested
+lists ran for 22 s. So before strawberry's pipeline runs, every document is
+measured, the cheapest measure first:
+
+1. its length in characters (free) — ``DOCUMENT_TOO_LARGE``;
+2. its tokens (while parsing) and its field selections (one walk of the
+   parsed document) — ``BAD_USER_INPUT`` / ``TOO_MANY_SELECTIONS``;
+3. validity (the pipeline reports validation errors itself), then unstorable
+   text in arguments and variables — ``BAD_USER_INPUT`` naming the field;
+4. its estimated cost against the asker's limit (``schema.cost``) —
+   ``QUERY_TOO_COSTLY`` with the cost and the limit.
+
+Parsing and validating a document not seen before run in a small thread pool,
+off the event loop, so one client's document cannot stall everyone else's
+requests (or ``/healthz``); the results land in the bounded caches that the
+pipeline's own parse and validation steps then read. Refusals never run a
+resolver, and never echo the offending text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    ArgumentNode,
+    ASTValidationRule,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    parse,
+    visit,
+)
+from graphql.language import DocumentNode
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from domain.validation import is_storable_text
+from schema.cost import operation_cost
+
+ANONYMOUS = "anonymous"
+CACHE_SIZE = 256
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one operation may ask for; ``hoiku.app`` fills it from the settings."""
+
+    max_document_chars: int = 20_000
+    max_tokens: int = 4000
+    max_selections: int = 200
+    max_cost: int = 20_000
+    cost_limits: Mapping[str, int] = field(
+        default_factory=lambda: {ANONYMOUS: 1_000, "guardian": 5_000, "kiosk": 5_000}
+    )
+    list_size: int = 20
+
+    def cost_limit(self, role: str | None) -> int:
+        return self.cost_limits.get(role or ANONYMOUS, self.max_cost)
+
+
+class _Lru(Generic[K, V]):
+    """A bounded map used only on the event loop; values are computed by the caller."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class Examined:
+    """What admission learnt of one document text, for one schema."""
+
+    document: DocumentNode | None  # None when refused: a big tree is not worth keeping
+    selections: int
+    errors: list[GraphQLError] | None  # None: not validated, too many selections
+
+
+def examine(
+    schema: GraphQLSchema,
+    query: str,
+    max_tokens: int,
+    max_selections: int,
+    rules: tuple[type[ASTValidationRule], ...],
+) -> Examined:
+    """Parse, count, validate: all of it CPU, run in the pool. Raises GraphQLSyntaxError."""
+    document = parse(query, max_tokens=max_tokens)
+    count = selections(document)
+    if count > max_selections:
+        return Examined(None, count, None)
+    return Examined(document, count, validate_document(schema, document, rules))
+
+
+# Shared by every request; the schema is part of the key, and its limits with it.
+_examined: _Lru[tuple[GraphQLSchema, str], Examined] = _Lru(CACHE_SIZE)
+# One thread: a burst of hostile documents queues behind it instead of adding
+# threads that contend with the event loop for the GIL.
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoiku-admission")
+
+
+async def _off_loop(work: Callable[..., V], *args: Any) -> V:
+    return await asyncio.get_running_loop().run_in_executor(_pool, work, *args)
+
+
+class Admission:
+    """The checks of the module docstring, for one schema's limits and rules."""
+
+    def __init__(self, limits: Limits, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.limits = limits
+        self.rules = rules
+
+    async def refusal(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        *,
+        role: str | None,
+        streaming: bool,
+    ) -> GraphQLError | None:
+        """Why this operation may not run, or None to let the pipeline run it."""
+        limits = self.limits
+        if not isinstance(query, str):
+            return None  # no document (strawberry answers that itself)
+        if len(query) > limits.max_document_chars:
+            return _refused(
+                "DOCUMENT_TOO_LARGE",
+                f"The document is longer than {limits.max_document_chars} characters",
+                limit=limits.max_document_chars,
+            )
+        key = (schema, query)
+        examined = _examined.get(key)
+        if examined is None:
+            work = (schema, query, limits.max_tokens, limits.max_selections, self.rules)
+            try:
+                examined = _examined.put(key, await _off_loop(examine, *work))
+            except GraphQLError as error:
+                error.extensions = {"code": "BAD_USER_INPUT"}
+                return error
+        if examined.selections > limits.max_selections:
+            return _refused(
+                "TOO_MANY_SELECTIONS",
+                f"The document selects {examined.selections} fields; "
+                f"at most {limits.max_selections} may be",
+                limit=limits.max_selections,
+            )
+        if examined.errors or examined.document is None:
+            return None  # the pipeline reports them, from the same cache
+        return self._operation_refusal(
+            schema,
+            examined.document,
+            variables or {},
+            operation_name,
+            role=role,
+            streaming=streaming,
+        )
+
+    def _operation_refusal(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: Mapping[str, Any],
+        operation_name: str | None,
+        *,
+        role: str | None,
+        streaming: bool,
+    ) -> GraphQLError | None:
+        if (name := unstorable_argument(document, variables)) is not None:
+            return _refused(
+                "BAD_USER_INPUT",
+                f"{name} contains a NUL character or an unpaired surrogate",
+                field=name,
+            )
+        operation = _operation(document, operation_name)
+        if operation is None:
+            return None
+        if operation.operation == OperationType.SUBSCRIPTION and not streaming:
+            return _refused(
+                "BAD_USER_INPUT",
+                "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP",
+            )
+        limit = self.limits.cost_limit(role)
+        cost = operation_cost(
+            schema, document, operation_name, variables, list_size=self.limits.list_size
+        )
+        if cost is not None and cost > limit:
+            return _refused(
+                "QUERY_TOO_COSTLY",
+                f"The operation may cost {cost}; the limit is {limit}: ask for fewer or "
+                "smaller lists (first:) or fewer nested levels",
+                cost=cost,
+                limit=limit,
+            )
+        return None
+
+    def pipeline_extensions(self) -> list[Callable[[], SchemaExtension]]:
+        """The pipeline's parse and validation steps, reading the same cache."""
+        return [
+            lambda: CachedParse(self.limits.max_tokens),
+            lambda: CachedValidation(self.rules),
+        ]
+
+
+def _refused(code: str, message: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == name), None)
+
+
+def selections(document: DocumentNode) -> int:
+    """Field selections and fragment spreads as written (fragments counted once)."""
+    counter = _SelectionCounter()
+    visit(document, counter)
+    return counter.count
+
+
+class _SelectionCounter(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self.count += 1
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+        self.count += 1
+
+
+def unstorable_argument(document: DocumentNode, variables: Mapping[str, Any]) -> str | None:
+    """The first argument (or input field) whose text PostgreSQL could not store."""
+    finder = _UnstorableFinder(variables)
+    visit(document, finder)
+    return finder.found
+
+
+class _UnstorableFinder(Visitor):
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.variables = variables
+        self.found: str | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if self.found is None:
+            self.found = _unstorable(node.name.value, node.value, self.variables)
+
+
+def _unstorable(name: str, value: ValueNode, variables: Mapping[str, Any]) -> str | None:
+    """Depth-first over a literal and the variables it names, without recursion:
+    variables may nest as deep as the JSON parser allowed."""
+    pending: list[tuple[str, Any]] = [(name, value)]
+    while pending:
+        name, item = pending.pop()
+        if isinstance(item, VariableNode):
+            pending.append((name, variables.get(item.name.value)))
+        elif isinstance(item, StringValueNode | str):
+            text = item.value if isinstance(item, StringValueNode) else item
+            if not is_storable_text(text):
+                return name
+        elif isinstance(item, ListValueNode):
+            pending.extend((name, v) for v in item.values)
+        elif isinstance(item, ObjectValueNode):
+            pending.extend((f.name.value, f.value) for f in item.fields)
+        elif isinstance(item, list):
+            pending.extend((name, v) for v in item)
+        elif isinstance(item, dict):
+            pending.extend((str(k), v) for k, v in item.items())
+    return None
+
+
+class CachedParse(SchemaExtension):
+    """The pipeline's parse step, from admission's cache.
+
+    On a miss (admission off, or the entry evicted) it parses here; on a syntax
+    error it leaves the document unset, and strawberry parses again inside the
+    ``try`` that turns the error into an answer: raised from this hook, it would
+    skip every ``on_operation`` hook and reach the client without a code.
+    """
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        if context.query is not None:
+            key = (context.schema._schema, context.query)
+            examined = _examined.get(key)
+            if examined is not None and examined.document is not None:
+                context.graphql_document = examined.document
+            else:
+                with contextlib.suppress(GraphQLError):
+                    context.graphql_document = parse(context.query, max_tokens=self.max_tokens)
+        yield
+
+
+class CachedValidation(SchemaExtension):
+    """The pipeline's validation step, from admission's cache (the same rules every time)."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.rules = rules
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+        examined = _examined.get((schema, context.query or ""))
+        errors = examined.errors if examined is not None else None
+        if errors is None or examined is None or examined.document is not document:
+            errors = validate_document(schema, document, self.rules)
+        context.pre_execution_errors = errors
+        yield

@@ -1,0 +1,301 @@
+"""Requests that would cost the server a lot are refused, cheaply and with a code.
+
+Each case is one a black-box review sent: many repeated fields, huge comments
+and bodies, nested lists under aliases, text PostgreSQL cannot store, JSON that
+is no request. Every answer is a 4xx or a coded GraphQL error, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from hoiku.settings import Settings
+from resolvers.services import Services
+from schema import admission
+from tests.factories import PASSWORD, World, build_world
+from tests.support import GraphQLClient, Result
+
+DEFAULTS = Settings()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def world(services: Services) -> AsyncIterator[World]:
+    yield await build_world(services.sessions)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def director(api: GraphQLClient, world: World) -> str:
+    return await api.login(world.logins["director"], PASSWORD)
+
+
+def _only_error(result: Result) -> dict[str, Any]:
+    assert result.data is None
+    assert len(result.errors) == 1, result.errors
+    return result.errors[0]
+
+
+# Item 3: bounded work before validation
+
+
+async def test_repeated_fields_are_refused_before_validation(api: GraphQLClient) -> None:
+    query = "{ " + " ".join(["viewer { id }"] * 500) + " }"
+    error = _only_error(await api(query))
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "limit": DEFAULTS.max_selections}
+    assert "1000 fields" in error["message"]  # 500 × (viewer, id)
+    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
+    assert [e.errors for e in examined] == [None]  # parsed and counted, never validated
+
+
+async def test_a_long_comment_is_refused_before_parsing(api: GraphQLClient) -> None:
+    query = "#" + "x" * 100_000 + "\n{ viewer { id } }"
+    error = _only_error(await api(query))
+    assert error["extensions"] == {
+        "code": "DOCUMENT_TOO_LARGE",
+        "limit": DEFAULTS.max_document_chars,
+    }
+    assert not any(text == query for _, text in admission._examined.items)  # never parsed
+
+
+async def test_a_streamed_body_over_the_limit_is_refused_with_413(api: GraphQLClient) -> None:
+    chunk = b" " * 65_536
+
+    async def body() -> AsyncIterator[bytes]:  # chunked: no Content-Length to trust
+        yield b'{"query": "{ viewer { id } }", "pad": "'
+        for _ in range(DEFAULTS.max_body_bytes // len(chunk) + 2):
+            yield chunk
+        yield b'"}'
+
+    response = await api.http.post(
+        "/graphql", content=body(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": f"The request body is larger than {DEFAULTS.max_body_bytes} bytes",
+                "extensions": {"code": "REQUEST_TOO_LARGE", "limit": DEFAULTS.max_body_bytes},
+            }
+        ],
+    }
+
+
+# Item 6: cost
+
+
+def _nested(levels: int) -> str:
+    selection = "id"
+    for name in reversed((["guardians", "children"] * levels)[:levels]):
+        selection = f"{name} {{ {selection} }}"
+    return selection
+
+
+def _aliased(count: int) -> str:
+    nested = f"children(first: 100) {{ nodes {{ {_nested(8)} }} }}"
+    return "{ " + " ".join(f"a{n}: {nested}" for n in range(count)) + " }"
+
+
+async def test_the_reviewed_query_is_refused_before_execution(
+    api: GraphQLClient, director: str
+) -> None:
+    """30 aliases × 11 selections: refused by counting, before validation or cost."""
+    error = _only_error(await api(_aliased(30), token=director))
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "limit": DEFAULTS.max_selections}
+
+
+async def test_aliased_nested_lists_are_too_costly_for_staff(
+    api: GraphQLClient, director: str
+) -> None:
+    error = _only_error(await api(_aliased(3), token=director))
+    extensions = error["extensions"]
+    assert extensions["code"] == "QUERY_TOO_COSTLY"
+    assert extensions["limit"] == DEFAULTS.max_query_cost
+    assert extensions["cost"] > DEFAULTS.max_query_cost
+
+
+async def test_first_argument_from_a_variable_sizes_the_page(
+    api: GraphQLClient, director: str
+) -> None:
+    query = "query($n: Int!) { children(first: $n) { nodes { guardians { children { id } } } } }"
+    small = await api(query, {"n": 2}, token=director)
+    assert small.errors == []
+    # 1 + 100 × (1 + 20 × (1 + 20)) = 42,101 units
+    error = _only_error(await api(query, {"n": 100}, token=director))
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COSTLY",
+        "cost": 42_101,
+        "limit": DEFAULTS.max_query_cost,
+    }
+
+
+async def test_the_limit_depends_on_the_role(
+    api: GraphQLClient, director: str, world: World
+) -> None:
+    # 1 + 20 × (1 + 20 × (1 + 20)) = 8,421: within staff's limit, over a guardian's.
+    query = "{ viewer { children { guardians { children { id } } } } }"
+    assert (await api(query, token=director)).errors == []
+    guardian = await api.login(world.logins["guardian"], PASSWORD)
+    error = _only_error(await api(query, token=guardian))
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COSTLY",
+        "cost": 8_421,
+        "limit": DEFAULTS.query_cost_limits["guardian"],
+    }
+
+
+async def test_graphiql_introspection_stays_within_the_limits(
+    api: GraphQLClient, world: World
+) -> None:
+    from graphql import get_introspection_query
+
+    admin = await api.login(world.logins["ward_admin"], PASSWORD)
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    result = await api(query, token=admin)
+    assert result.errors == []
+    assert result.data["__schema"]["queryType"]["name"] == "Query"
+
+
+# Low items: the client's mistakes are 4xx or BAD_USER_INPUT
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (b'{"query": "{ viewer { id } }", "x": "\xff\xfe"}', "Unable to parse"),
+        (b'"{ viewer { id } }"', "must be a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "Unable to parse"),
+        (b'{"query": "{ viewer { id } }", "operationName": 7}', "operationName"),
+    ],
+    ids=["invalid_utf8", "bare_string", "deeply_nested", "operation_name_not_a_string"],
+)
+async def test_bodies_that_are_no_request_are_400(
+    api: GraphQLClient, body: bytes, complaint: str
+) -> None:
+    response = await api.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert complaint in response.text
+    assert "Traceback" not in response.text
+
+
+LOGIN = "mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { accessToken } }"
+CHECK_IN = (
+    "mutation($c: ID!, $k: String) { checkIn(childId: $c, idempotencyKey: $k) { __typename } }"
+)
+UPDATE_GUARDIAN = (
+    "mutation($input: UpdateGuardianInput!) { updateGuardian(input: $input) { __typename } }"
+)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"], ids=["nul", "lone_surrogate"])
+async def test_unstorable_text_is_bad_user_input_naming_the_field(
+    api: GraphQLClient, director: str, world: World, bad: str
+) -> None:
+    child = str(world.family.child.id)
+    guardian = str(world.family.guardian.id)
+    cases: list[tuple[str, dict[str, Any], str | None, str]] = [
+        (LOGIN, {"l": bad, "p": "x"}, None, "loginId"),
+        (CHECK_IN, {"c": child, "k": bad}, director, "idempotencyKey"),
+        (UPDATE_GUARDIAN, {"input": {"id": guardian, "familyName": bad}}, director, "familyName"),
+        (
+            "query($a: String) { children(after: $a) { hasNextPage } }",
+            {"a": bad},
+            director,
+            "after",
+        ),
+    ]
+    for query, variables, token, field in cases:
+        error = _only_error(await _post_ascii(api, query, variables, token))
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, query
+    literal = '{ children(kanaPrefix: "ア\\u0000") { hasNextPage } }'
+    error = _only_error(await api(literal, token=director))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "kanaPrefix"}
+
+
+async def _post_ascii(
+    api: GraphQLClient, query: str, variables: dict[str, Any], token: str | None
+) -> Result:
+    """JSON with \\u escapes, as a browser sends it: httpx's UTF-8 cannot carry a lone surrogate."""
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    body = json.dumps({"query": query, "variables": variables})
+    response = await api.http.post("/graphql", content=body.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    return Result(response.json().get("data"), response.json().get("errors") or [])
+
+
+async def test_an_out_of_range_audit_cursor_is_bad_user_input(
+    api: GraphQLClient, director: str
+) -> None:
+    for cursor in ("99999999999999999999", "-1", "１２"):
+        result = await api(f'{{ auditLog(before: "{cursor}") {{ nextCursor }} }}', token=director)
+        error = _only_error(result)
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "before"}, cursor
+
+
+async def test_a_child_cursor_hiding_a_nul_is_bad_user_input(
+    api: GraphQLClient, director: str
+) -> None:
+    payload = json.dumps(["\x00", "ア", str(uuid.uuid4())]).encode()
+    cursor = base64.urlsafe_b64encode(payload).decode()
+    result = await api(f'{{ children(after: "{cursor}") {{ hasNextPage }} }}', token=director)
+    assert _only_error(result)["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+
+
+async def test_a_subscription_over_http_is_bad_user_input(
+    api: GraphQLClient, director: str, world: World
+) -> None:
+    query = "subscription($c: ID!) { attendanceChanged(classroomId: $c) { cursor } }"
+    result = await api(query, {"c": str(world.room_a.id)}, token=director)
+    error = _only_error(result)
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "WebSocket" in error["message"]
+
+
+@pytest.fixture
+def production(services: Services) -> Iterator[None]:
+    services.production = True
+    try:
+        yield
+    finally:
+        services.production = False
+
+
+async def test_production_keeps_field_suggestions_from_who_may_not_introspect(
+    api: GraphQLClient, director: str, world: World, production: None
+) -> None:
+    query = "{ viewer { rol } }"
+    for token in (director, None):
+        error = _only_error(await api(query, token=token))
+        assert error["message"] == "Cannot query field 'rol' on type 'Viewer'."
+        assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    admin = await api.login(world.logins["ward_admin"], PASSWORD)
+    error = _only_error(await api(query, token=admin))
+    assert "Did you mean 'role'?" in error["message"]
+
+
+async def test_unrefused_requests_validate_once(api: GraphQLClient, director: str) -> None:
+    """Admission validates off the loop; the pipeline then reads the same cache entry."""
+    query = "{ viewer { id role displayName } }"
+    assert (await api(query, token=director)).errors == []
+    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
+    assert [e.errors for e in examined] == [[]]
+
+
+def test_settings_read_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOIKU_MAX_BODY_BYTES", "1234")
+    monkeypatch.setenv("HOIKU_QUERY_COST_LIMITS", '{"guardian": 10}')
+    monkeypatch.setenv("HOIKU_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
+    settings = Settings()
+    assert settings.max_body_bytes == 1234
+    assert settings.query_cost_limits == {"guardian": 10}
+    assert settings.trusted_proxies == ["10.0.0.1", "192.168.0.0/16"]
