@@ -21,6 +21,7 @@ from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
     MaskUnexpectedErrors,
+    coded,
 )
 from schema.fastpath import FastQueryExecution
 from schema.realtime_root import RealtimeSubscription
@@ -69,9 +70,14 @@ class HoikuSchema(strawberry.Schema):
         )
         if refusal is not None:
             return ExecutionResult(data=None, errors=[refusal])
-        return await super().execute(
+        result = await super().execute(
             query, variable_values, context_value, root_value, operation_name, *rest, **options
         )
+        # strawberry answers an exception raised in an extension hook itself, after the
+        # hooks that code errors have run: code (and mask) what reaches the client here.
+        if result.errors:
+            result.errors = [coded(error) for error in result.errors]
+        return result
 
     async def stream(  # the same parameters as strawberry's, passed through
         self,

@@ -235,7 +235,7 @@ async def execute_fast(
         return None  # let graphql-core report the coercion errors
     run = Run(context, variables)
     data: dict[str, Any] = {}
-    audited = set(context.audit.reads)
+    audited = dict(context.audit.reads)
     try:
         await run.level(plans, [(None, data, ())])
     except Unsupported:
@@ -248,11 +248,13 @@ async def execute_fast(
     return ExecutionResult(data=data, errors=run.errors or None)
 
 
-def _forget_attempt(context: Any, audited: set[Any]) -> None:
+def _forget_attempt(context: Any, audited: dict[Any, Any]) -> None:
     """Leave graphql-core the request as it found it: an abandoned attempt's values were
     never answered, so its reads are not audited, and its loaders' warm caches would
     change which of several failing fields graphql-core reports first."""
-    context.audit.reads.intersection_update(audited)
+    reads = context.audit.reads
+    reads.clear()
+    reads.update(audited)
     context.fresh_loaders()
 
 
@@ -265,9 +267,13 @@ class FastQueryExecution(SchemaExtension):
             operation = _operation(ec.graphql_document, ec.operation_name)
             if operation is not None:
                 schema = ec.schema._schema
-                result = await execute_fast(
-                    schema, ec.query, ec.graphql_document, operation, ec.context, ec.variables
-                )
+                try:
+                    result = await execute_fast(
+                        schema, ec.query, ec.graphql_document, operation, ec.context, ec.variables
+                    )
+                except Exception:  # a fast-path defect must never cost an answer
+                    log.exception("fast path failed before running; graphql-core answers")
+                    result = None
                 if result is not None:
                     ec.result = result
         yield

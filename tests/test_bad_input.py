@@ -275,3 +275,33 @@ async def test_production_still_answers_typename(
     result = await api("{ __typename viewer { role } }", token=director)
     assert result.errors == []
     assert result.data == {"__typename": "Query", "viewer": {"role": "DIRECTOR"}}
+
+
+async def test_a_fast_path_defect_costs_no_answer(
+    api: GraphQLClient, director: str, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("fast path internals")
+
+    monkeypatch.setattr("schema.fastpath.plan_for", broken)
+    query = "query($id: ID!) { facility(id: $id) { code } }"
+    result = await api(query, {"id": str(world.facility.id)}, token=director)
+    assert result.errors == []
+    assert result.data == {"facility": {"code": world.facility.code}}
+
+
+async def test_an_error_in_a_request_hook_is_masked(
+    api: GraphQLClient, director: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """strawberry answers a hook's exception itself, after the hooks that code errors."""
+
+    def broken(self: Any) -> Iterator[None]:
+        raise RuntimeError("secret internals")
+        yield
+
+    monkeypatch.setattr(
+        "schema.extensions.IntrospectionOnlyForAdminsInProduction.on_execute", broken
+    )
+    result = await api("{ viewer { id } }", token=director)
+    assert result.codes() == ["INTERNAL_SERVER_ERROR"]
+    assert "secret" not in str(result.errors)

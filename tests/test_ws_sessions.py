@@ -208,7 +208,9 @@ async def test_a_class_change_made_outside_the_app_closes_the_socket(watchful, w
             )
         assert (await closed_with(ws))[0] == 4403
     body = await http_call(watchful, VIEWER, token=session["accessToken"])
-    assert [e.get("extensions", {}).get("code") for e in body["errors"]] == ["UNAUTHENTICATED"], body
+    assert [e.get("extensions", {}).get("code") for e in body["errors"]] == ["UNAUTHENTICATED"], (
+        body
+    )
 
 
 async def test_subscriptions_per_socket_are_limited(pair, world):
