@@ -16,7 +16,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from schema.admission import Admission, Limits
-from schema.attendance_root import AttendanceMutation, AttendanceQuery
+from schema.attendance.root import AttendanceMutation, AttendanceQuery
+from schema.attendance.subscriptions import RealtimeSubscription
 from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
@@ -24,9 +25,8 @@ from schema.extensions import (
     coded,
 )
 from schema.fastpath import FastQueryExecution
-from schema.realtime_root import RealtimeSubscription
-from schema.records_mutations import RecordsMutation
-from schema.root import AuthMutation, RecordsQuery
+from schema.records.mutations import RecordsMutation
+from schema.records.root import AuthMutation, RecordsQuery
 from schema.stream_results import SubscriptionResults
 
 # Each capability contributes its own root classes; add yours here.

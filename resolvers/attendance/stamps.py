@@ -29,9 +29,9 @@ from persistence.repositories import attendance_driver as driver
 from persistence.repositories import family, idempotency, kiosk
 from persistence.repositories.attendance import StampTarget
 from persistence.repositories.audit import AuditRecord
-from resolvers.attendance_alerts import raise_pickup_refused
+from resolvers.attendance.alerts import raise_pickup_refused
+from resolvers.attendance.staffing import recheck_after_stamp, room_of
 from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
-from resolvers.attendance_staffing import recheck_after_stamp, room_of
 from resolvers.services import Services
 
 MAX_KEY = 100

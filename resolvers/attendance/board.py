@@ -35,7 +35,7 @@ from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_notices as notices
 from persistence.repositories import family
 from persistence.repositories.staff_presence import staff_present_count
-from resolvers.attendance_staffing import Room, load_room, present_children
+from resolvers.attendance.staffing import Room, load_room, present_children
 from resolvers.services import Services
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import viewer as r
+from resolvers.accounts import viewer as r
 from schema.enums import Role
-from schema.types.family import Child, Guardian
-from schema.types.org import Classroom, Facility
+from schema.records.org import Classroom, Facility
+from schema.records.types import Child, Guardian
 
 
 @strawberry.type(description="The signed-in account.")

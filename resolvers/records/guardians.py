@@ -1,7 +1,7 @@
 """Staff writes to the people around a child: guardians and their links to the
 child, household members and authorised pick-up persons.
 
-Same shape as ``resolvers.records_write``: the fields sent decide the item
+Same shape as ``resolvers.records.children``: the fields sent decide the item
 classes, the policy decides on those classes, then one transaction loads within
 the writer's scope, writes, and appends the audit entries.
 """
@@ -22,7 +22,8 @@ from persistence.models import ChildRow, GuardianRow, GuardianshipRow
 from persistence.repositories import audit, family_write
 from persistence.repositories.family import GuardianLink
 from resolvers.ids import parse_id
-from resolvers.records_fields import (
+from resolvers.records.children import apply, ward_today
+from resolvers.records.field_rules import (
     GUARDIAN_FIELDS,
     LINK_FIELDS,
     audit_records,
@@ -31,10 +32,9 @@ from resolvers.records_fields import (
     require_writable,
     touched,
 )
-from resolvers.records_write import apply, ward_today
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
-    from schema.types.records_inputs import (
+    from schema.records.inputs import (
         CreateGuardianInput,
         LinkGuardianInput,
         UnlinkGuardianInput,

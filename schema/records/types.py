@@ -10,15 +10,15 @@ import strawberry
 
 from domain.policy import ItemClass
 from persistence.crypto import open_sealed
-from resolvers import attendance_fields
-from resolvers import family as r
+from resolvers.attendance import fields as attendance_fields
+from resolvers.records import fields as r
+from schema.attendance.enums import AttendanceStatus
 from schema.enums import CertifiedHours, Sex
 from schema.guard import sensitive
-from schema.types.attendance_enums import AttendanceStatus
 
 if TYPE_CHECKING:
-    from schema.types.attendance import AttendanceStamp
-    from schema.types.org import Classroom
+    from schema.attendance.types import AttendanceStamp
+    from schema.records.org import Classroom
 
 C = ItemClass
 _guardian_id = attrgetter("guardian.id")
@@ -97,7 +97,7 @@ class Child:
         entity="child",
         description="Certified care hours: standard (11 h) or short (8 h).",
     )
-    classroom: Annotated[Classroom, strawberry.lazy("schema.types.org")] | None = sensitive(
+    classroom: Annotated[Classroom, strawberry.lazy("schema.records.org")] | None = sensitive(
         C.CHILD_DISPLAY,
         resolver=r.classroom_of_child,
         entity="child",
@@ -152,7 +152,7 @@ class Child:
         description="Today's attendance status (the entrance tablet shows it too).",
     )
     stamp_history: (
-        list[Annotated[AttendanceStamp, strawberry.lazy("schema.types.attendance")]] | None
+        list[Annotated[AttendanceStamp, strawberry.lazy("schema.attendance.types")]] | None
     ) = strawberry.field(
         resolver=attendance_fields.stamp_history,
         description="Staff only: every stamp of a day, corrected ones included, in the "

@@ -14,8 +14,10 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import records_write, records_write_circle, records_write_family
-from schema.types.records_inputs import (
+from resolvers.records import children as records_write
+from resolvers.records import guardians as records_write_family
+from resolvers.records import household_and_pickup as records_write_circle
+from schema.records.inputs import (
     AddHouseholdMemberInput,
     AddPickupPersonInput,
     CreateChildInput,
@@ -25,7 +27,7 @@ from schema.types.records_inputs import (
     UpdateChildInput,
     UpdateGuardianInput,
 )
-from schema.types.records_payloads import (
+from schema.records.payloads import (
     AddHouseholdMemberPayload,
     AddPickupPersonPayload,
     CreateChildPayload,

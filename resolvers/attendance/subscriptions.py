@@ -28,7 +28,7 @@ from domain.roles import Actor
 from domain.subscriptions import can_follow_alerts, can_follow_child, can_follow_classroom
 from realtime import channels
 from realtime.hub import CursorAhead, EventRow, FollowerLagged, StreamHub
-from resolvers.attendance_loaders import loaders_of
+from resolvers.attendance.loaders import loaders_of
 from resolvers.ids import parse_id
 from resolvers.loaders import Loaders
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.types.family import Child
+from schema.records.types import Child
 
 
 @strawberry.type(description="A page of children in kana order.")

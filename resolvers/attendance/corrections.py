@@ -24,9 +24,9 @@ from persistence.models import AttendanceStampRow
 from persistence.repositories import attendance as stamps
 from persistence.repositories import audit, family, idempotency
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.staffing import recheck_ratio
+from resolvers.attendance.stamps import StampResult, idempotency_key
 from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
-from resolvers.attendance_staffing import recheck_ratio
-from resolvers.attendance_stamps import StampResult, idempotency_key
 from resolvers.services import Services
 
 MAX_REASON = 500

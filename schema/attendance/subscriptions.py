@@ -14,9 +14,9 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import realtime
-from resolvers.realtime import StreamEvent
-from schema.types.realtime import AttendanceEvent
+from resolvers.attendance import subscriptions as realtime
+from resolvers.attendance.subscriptions import StreamEvent
+from schema.attendance.events import AttendanceEvent
 
 _AFTER = (
     "A cursor from an earlier event of this same stream: send the events after it first. "

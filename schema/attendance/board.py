@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from domain.policy import ItemClass
-from resolvers import attendance_fields as r
+from resolvers.attendance import fields as r
+from schema.attendance.enums import AttendanceStatus
+from schema.attendance.types import AttendanceNotice, AttendanceStamp, StaffPresence
 from schema.guard import sensitive
-from schema.types.attendance import AttendanceNotice, AttendanceStamp, StaffPresence
-from schema.types.attendance_enums import AttendanceStatus
 
 if TYPE_CHECKING:
-    from schema.types.family import Child
-    from schema.types.org import Classroom
+    from schema.records.org import Classroom
+    from schema.records.types import Child
 
-_Child = Annotated["Child", strawberry.lazy("schema.types.family")]
-_Classroom = Annotated["Classroom", strawberry.lazy("schema.types.org")]
+_Child = Annotated["Child", strawberry.lazy("schema.records.types")]
+_Classroom = Annotated["Classroom", strawberry.lazy("schema.records.org")]
 
 
 @strawberry.type(description="One child's line on the board.")

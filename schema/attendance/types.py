@@ -8,25 +8,25 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from domain.policy import ItemClass
-from resolvers import attendance_fields as r
-from schema.guard import sensitive
-from schema.types.attendance_enums import (
+from resolvers.attendance import fields as r
+from schema.attendance.enums import (
     AlertKind,
     NoticeKind,
     StampKind,
     StampMethod,
     Symptom,
 )
+from schema.guard import sensitive
 
 if TYPE_CHECKING:
-    from schema.types.family import Child, Guardian, PickupPerson
-    from schema.types.org import Classroom
+    from schema.records.org import Classroom
+    from schema.records.types import Child, Guardian, PickupPerson
 
 C = ItemClass
-_Child = Annotated["Child", strawberry.lazy("schema.types.family")]
-_Guardian = Annotated["Guardian", strawberry.lazy("schema.types.family")]
-_PickupPerson = Annotated["PickupPerson", strawberry.lazy("schema.types.family")]
-_Classroom = Annotated["Classroom", strawberry.lazy("schema.types.org")]
+_Child = Annotated["Child", strawberry.lazy("schema.records.types")]
+_Guardian = Annotated["Guardian", strawberry.lazy("schema.records.types")]
+_PickupPerson = Annotated["PickupPerson", strawberry.lazy("schema.records.types")]
+_Classroom = Annotated["Classroom", strawberry.lazy("schema.records.org")]
 _NOTICE = "attendance_notice"
 
 

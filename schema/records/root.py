@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import auth, family, lists, viewer
-from schema.types.audit import AuditLogPage
-from schema.types.family import Child, Guardian
-from schema.types.org import Classroom, Facility
-from schema.types.pages import ChildPage
-from schema.types.viewer import AuthPayload, Viewer
+from resolvers.accounts import sign_in as auth
+from resolvers.accounts import viewer
+from resolvers.records import fields as family
+from resolvers.records import lists
+from schema.accounts.viewer import AuthPayload, Viewer
+from schema.records.audit import AuditLogPage
+from schema.records.org import Classroom, Facility
+from schema.records.pages import ChildPage
+from schema.records.types import Child, Guardian
 
 
 @strawberry.type

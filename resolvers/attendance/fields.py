@@ -25,7 +25,7 @@ from persistence.models import (
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_notices as notices
 from persistence.repositories.family import GuardianLink
-from resolvers.attendance_loaders import loaders_of
+from resolvers.attendance.loaders import loaders_of
 
 
 def require_staff_history(info: strawberry.Info) -> None:

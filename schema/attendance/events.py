@@ -7,25 +7,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import realtime as r
-from schema.types.attendance_enums import AttendanceEventKind
+from resolvers.attendance import subscriptions as r
+from schema.attendance.enums import AttendanceEventKind
 
 if TYPE_CHECKING:
-    from schema.types.attendance import (
+    from schema.attendance.types import (
         AttendanceAlert,
         AttendanceNotice,
         AttendanceStamp,
         StaffPresence,
     )
-    from schema.types.family import Child
-    from schema.types.org import Classroom
+    from schema.records.org import Classroom
+    from schema.records.types import Child
 
-_Child = Annotated["Child", strawberry.lazy("schema.types.family")]
-_Classroom = Annotated["Classroom", strawberry.lazy("schema.types.org")]
-_Stamp = Annotated["AttendanceStamp", strawberry.lazy("schema.types.attendance")]
-_Notice = Annotated["AttendanceNotice", strawberry.lazy("schema.types.attendance")]
-_Alert = Annotated["AttendanceAlert", strawberry.lazy("schema.types.attendance")]
-_Presence = Annotated["StaffPresence", strawberry.lazy("schema.types.attendance")]
+_Child = Annotated["Child", strawberry.lazy("schema.records.types")]
+_Classroom = Annotated["Classroom", strawberry.lazy("schema.records.org")]
+_Stamp = Annotated["AttendanceStamp", strawberry.lazy("schema.attendance.types")]
+_Notice = Annotated["AttendanceNotice", strawberry.lazy("schema.attendance.types")]
+_Alert = Annotated["AttendanceAlert", strawberry.lazy("schema.attendance.types")]
+_Presence = Annotated["StaffPresence", strawberry.lazy("schema.attendance.types")]
 
 
 @strawberry.type(

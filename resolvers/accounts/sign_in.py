@@ -16,7 +16,7 @@ from hoiku.security import digest, new_opaque_token, verify_password
 from persistence.models import AccountRow, RefreshTokenRow
 from persistence.repositories import accounts, audit
 from persistence.repositories.audit import AuditRecord
-from resolvers.authn import end_sessions
+from resolvers.accounts.tokens import end_sessions
 from resolvers.services import Services
 
 _BAD_CREDENTIALS = "Login id or password is incorrect"

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import family as r
+from resolvers.records import fields as r
 
 if TYPE_CHECKING:
-    from schema.types.family import Child
+    from schema.records.types import Child
 
 
 @strawberry.type(description="A classroom (クラス) of one fiscal year; may hold mixed ages.")
@@ -23,7 +23,7 @@ class Classroom:
     facility: Facility | None = strawberry.field(
         resolver=r.facility_of, description="The facility the classroom belongs to."
     )
-    children: list[Annotated[Child, strawberry.lazy("schema.types.family")]] = strawberry.field(
+    children: list[Annotated[Child, strawberry.lazy("schema.records.types")]] = strawberry.field(
         resolver=r.children_of_classroom,
         description="Children currently in the class the viewer may reach, in kana order.",
     )

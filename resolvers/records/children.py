@@ -23,7 +23,7 @@ from domain.roles import Actor
 from persistence.models import ChildRow, ClassroomRow
 from persistence.repositories import audit, family_write
 from resolvers.ids import parse_id
-from resolvers.records_fields import (
+from resolvers.records.field_rules import (
     CHILD_FIELDS,
     audit_records,
     cleaned,
@@ -33,7 +33,7 @@ from resolvers.records_fields import (
 )
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
-    from schema.types.records_inputs import CreateChildInput, UpdateChildInput
+    from schema.records.inputs import CreateChildInput, UpdateChildInput
 
 # Japan keeps no daylight saving time: a fixed offset is the ward's calendar.
 WARD_TIME = timezone(timedelta(hours=9), "JST")

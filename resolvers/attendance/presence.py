@@ -15,8 +15,8 @@ from persistence.repositories import attendance as stamps
 from persistence.repositories import audit, family
 from persistence.repositories import staff_presence as presence
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.staffing import recheck_ratio
 from resolvers.attendance_events import UnitOfWork, to_class, unit_of_work
-from resolvers.attendance_staffing import recheck_ratio
 from resolvers.services import Services
 
 

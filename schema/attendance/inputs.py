@@ -6,7 +6,7 @@ import datetime
 
 import strawberry
 
-from schema.types.attendance_enums import NoticeKind, StampKind, Symptom
+from schema.attendance.enums import NoticeKind, StampKind, Symptom
 
 _KEY = (
     "A client-generated key (1–100 characters), unique per account: sending the same key "

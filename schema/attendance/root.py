@@ -13,23 +13,23 @@ import strawberry
 
 from domain.attendance import StampKind
 from persistence.models import AttendanceAlertRow, AttendanceNoticeRow, StaffPresenceRow
-from resolvers import attendance_api as api
-from resolvers.attendance_board import Board, MonthlyReport
-from resolvers.attendance_kiosk import QrTokenIssued
-from resolvers.attendance_stamps import StampResult
-from schema.types.attendance import (
+from resolvers.attendance import api
+from resolvers.attendance.board import Board, MonthlyReport
+from resolvers.attendance.kiosk import QrTokenIssued
+from resolvers.attendance.stamps import StampResult
+from schema.attendance.board import AttendanceBoard, MonthlyAttendance
+from schema.attendance.inputs import (
+    CorrectStampInput,
+    KioskStampInput,
+    ReportAbsenceInput,
+    SetPinInput,
+)
+from schema.attendance.types import (
     AttendanceAlert,
     AttendanceNotice,
     FamilyQrToken,
     StaffPresence,
     StampPayload,
-)
-from schema.types.attendance_board import AttendanceBoard, MonthlyAttendance
-from schema.types.attendance_inputs import (
-    CorrectStampInput,
-    KioskStampInput,
-    ReportAbsenceInput,
-    SetPinInput,
 )
 
 _CHILD = "The child's id."

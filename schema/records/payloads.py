@@ -7,7 +7,7 @@ import strawberry
 
 from domain.policy import ItemClass
 from schema.guard import sensitive
-from schema.types.family import Child, Guardian, HouseholdMember, PickupPerson
+from schema.records.types import Child, Guardian, HouseholdMember, PickupPerson
 
 _WRITTEN = "as the writer may read it"
 

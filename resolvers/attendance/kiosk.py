@@ -30,8 +30,8 @@ from hoiku.security import digest, hash_password, new_opaque_token, verify_passw
 from persistence.models import PinPadThrottleRow
 from persistence.repositories import audit, family, kiosk, throttle
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.stamps import StampRequest, StampResult, idempotency_key, record_stamp
 from resolvers.attendance_events import unit_of_work
-from resolvers.attendance_stamps import StampRequest, StampResult, idempotency_key, record_stamp
 from resolvers.services import Services
 
 MAX_TOKEN = 200

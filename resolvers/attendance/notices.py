@@ -16,8 +16,8 @@ from persistence.models import AttendanceNoticeRow, ChildRow
 from persistence.repositories import attendance_notices as notices
 from persistence.repositories import audit, family
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.stamps import child_in_scope
 from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
-from resolvers.attendance_stamps import child_in_scope
 from resolvers.services import Services
 
 LISTED_DAYS_BACK = 31

@@ -24,14 +24,12 @@ from persistence.models import (
 )
 from persistence.repositories import attendance_alerts as alert_rows
 from persistence.repositories import family
-from resolvers import attendance_board as board
-from resolvers import (
-    attendance_corrections,
-    attendance_kiosk,
-    attendance_notices,
-    attendance_presence,
-    attendance_stamps,
-)
+from resolvers.attendance import board
+from resolvers.attendance import corrections as attendance_corrections
+from resolvers.attendance import kiosk as attendance_kiosk
+from resolvers.attendance import notices as attendance_notices
+from resolvers.attendance import presence as attendance_presence
+from resolvers.attendance import stamps as attendance_stamps
 from resolvers.ids import parse_id
 
 

@@ -14,18 +14,18 @@ from domain.roles import Actor
 from persistence.models import ChildRow, HouseholdMemberRow, PickupPersonRow
 from persistence.repositories import audit, family_write
 from resolvers.ids import parse_id
-from resolvers.records_fields import (
+from resolvers.records.children import ward_today
+from resolvers.records.field_rules import (
     HOUSEHOLD_FIELDS,
     PICKUP_PERSON_FIELDS,
     audit_records,
     cleaned,
     require_writable,
 )
-from resolvers.records_write import ward_today
-from resolvers.records_write_family import child_in_scope
+from resolvers.records.guardians import child_in_scope
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
-    from schema.types.records_inputs import AddHouseholdMemberInput, AddPickupPersonInput
+    from schema.records.inputs import AddHouseholdMemberInput, AddPickupPersonInput
 
 C = ItemClass
 
