@@ -1,7 +1,7 @@
 """Staff writes to children: create and update, scoped, policy-checked and audited.
 
 Each mutation: parse ids → decide from the fields sent whether the writer may
-make this write at all → check the values → in one transaction, load the
+make this write at all → check the values → in one unit of work, load the
 target within the writer's scope (outside it is NOT_FOUND, as if missing) →
 apply → append the audit entries → commit. Any error rolls back the write and
 its audit entries together.
@@ -22,6 +22,7 @@ from domain.policy import ItemClass
 from domain.roles import Actor
 from persistence.models import ChildRow, ClassroomRow
 from persistence.repositories import audit, family_write
+from resolvers.attendance_events import unit_of_work
 from resolvers.ids import parse_id
 from resolvers.records.field_rules import (
     CHILD_FIELDS,
@@ -31,6 +32,7 @@ from resolvers.records.field_rules import (
     require_writable,
     touched,
 )
+from resolvers.services import Services
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import CreateChildInput, UpdateChildInput
@@ -44,8 +46,8 @@ class ChildWritten:
     child: ChildRow
 
 
-def ward_today(info: strawberry.Info) -> date:
-    return info.context.services.clock().astimezone(WARD_TIME).date()  # type: ignore[no-any-return]
+def ward_today(services: Services) -> date:
+    return services.clock().astimezone(WARD_TIME).date()
 
 
 def apply(row: Any, values: dict[str, Any]) -> None:
@@ -62,14 +64,14 @@ def optional_id(value: Any, *, field: str) -> uuid.UUID | None:
     return parse_id(value.value, field=field)
 
 
-async def create_child(info: strawberry.Info, input: CreateChildInput) -> ChildWritten:
-    actor: Actor = info.context.actor
+async def create_child(services: Services, actor: Actor, input: CreateChildInput) -> ChildWritten:
     classroom_id = parse_id(input.classroom_id, field="classroomId")
     item_classes = touched(input, CHILD_FIELDS) | {ItemClass.CHILD_DISPLAY}
     require_writable(actor, item_classes)
-    today = ward_today(info)
+    today = ward_today(services)
     values = cleaned(input, CHILD_FIELDS, today=today)
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         classroom = await _classroom(session, actor, classroom_id)
         child = ChildRow(id=uuid.uuid4(), facility_id=classroom.facility_id, **values)
         child.classroom_id = classroom.id
@@ -80,8 +82,7 @@ async def create_child(info: strawberry.Info, input: CreateChildInput) -> ChildW
     return ChildWritten(child)
 
 
-async def update_child(info: strawberry.Info, input: UpdateChildInput) -> ChildWritten:
-    actor: Actor = info.context.actor
+async def update_child(services: Services, actor: Actor, input: UpdateChildInput) -> ChildWritten:
     child_id = parse_id(input.id)
     classroom_id = optional_id(input.classroom_id, field="classroomId")
     item_classes = touched(input, CHILD_FIELDS) | (
@@ -89,9 +90,10 @@ async def update_child(info: strawberry.Info, input: UpdateChildInput) -> ChildW
     )
     require_changes(item_classes)
     require_writable(actor, item_classes)
-    today = ward_today(info)
+    today = ward_today(services)
     values = cleaned(input, CHILD_FIELDS, today=today)
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await family_write.child_for_update(session, actor, child_id)
         if child is None:
             raise NotFound("No such child")

@@ -2,7 +2,7 @@
 child, household members and authorised pick-up persons.
 
 Same shape as ``resolvers.records.children``: the fields sent decide the item
-classes, the policy decides on those classes, then one transaction loads within
+classes, the policy decides on those classes, then one unit of work loads within
 the writer's scope, writes, and appends the audit entries.
 """
 
@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import InvalidInput, NotFound
@@ -21,6 +20,7 @@ from domain.roles import Actor
 from persistence.models import ChildRow, GuardianRow, GuardianshipRow
 from persistence.repositories import audit, family_write
 from persistence.repositories.family import GuardianLink
+from resolvers.attendance_events import unit_of_work
 from resolvers.ids import parse_id
 from resolvers.records.children import apply, ward_today
 from resolvers.records.field_rules import (
@@ -32,6 +32,7 @@ from resolvers.records.field_rules import (
     require_writable,
     touched,
 )
+from resolvers.services import Services
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import (
@@ -62,15 +63,17 @@ async def child_in_scope(session: AsyncSession, actor: Actor, child_id: uuid.UUI
     return child
 
 
-async def create_guardian(info: strawberry.Info, input: CreateGuardianInput) -> GuardianWritten:
-    actor: Actor = info.context.actor
+async def create_guardian(
+    services: Services, actor: Actor, input: CreateGuardianInput
+) -> GuardianWritten:
     child_id = parse_id(input.child_id, field="childId")
     item_classes = touched(input, GUARDIAN_FIELDS) | touched(input, LINK_FIELDS)
     require_writable(actor, item_classes)
-    today = ward_today(info)
+    today = ward_today(services)
     values = cleaned(input, GUARDIAN_FIELDS, today=today)
     link_values = cleaned(input, LINK_FIELDS, today=today)
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await child_in_scope(session, actor, child_id)
         guardian = GuardianRow(id=uuid.uuid4(), **values)
         await family_write.insert_rows(session, guardian)
@@ -80,14 +83,16 @@ async def create_guardian(info: strawberry.Info, input: CreateGuardianInput) -> 
     return GuardianWritten(GuardianLink(guardian, link), child)
 
 
-async def update_guardian(info: strawberry.Info, input: UpdateGuardianInput) -> GuardianWritten:
-    actor: Actor = info.context.actor
+async def update_guardian(
+    services: Services, actor: Actor, input: UpdateGuardianInput
+) -> GuardianWritten:
     guardian_id = parse_id(input.id)
     item_classes = touched(input, GUARDIAN_FIELDS)
     require_changes(item_classes)
     require_writable(actor, item_classes)
-    values = cleaned(input, GUARDIAN_FIELDS, today=ward_today(info))
-    async with info.context.sessions.begin() as session:
+    values = cleaned(input, GUARDIAN_FIELDS, today=ward_today(services))
+    async with unit_of_work(services) as uow:
+        session = uow.session
         guardian = await family_write.guardian_for_update(session, actor, guardian_id)
         if guardian is None:
             raise NotFound("No such guardian")
@@ -98,15 +103,17 @@ async def update_guardian(info: strawberry.Info, input: UpdateGuardianInput) -> 
     return GuardianWritten(GuardianLink(guardian, None))
 
 
-async def link_guardian(info: strawberry.Info, input: LinkGuardianInput) -> GuardianWritten:
-    actor: Actor = info.context.actor
+async def link_guardian(
+    services: Services, actor: Actor, input: LinkGuardianInput
+) -> GuardianWritten:
     child_id = parse_id(input.child_id, field="childId")
     guardian_id = parse_id(input.guardian_id, field="guardianId")
     item_classes = touched(input, LINK_FIELDS)
     require_changes(item_classes)
     require_writable(actor, item_classes)
-    values = cleaned(input, LINK_FIELDS, today=ward_today(info))
-    async with info.context.sessions.begin() as session:
+    values = cleaned(input, LINK_FIELDS, today=ward_today(services))
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await child_in_scope(session, actor, child_id)
         guardian = await family_write.guardian_for_update(session, actor, guardian_id)
         if guardian is None:
@@ -125,12 +132,14 @@ async def link_guardian(info: strawberry.Info, input: LinkGuardianInput) -> Guar
     return GuardianWritten(GuardianLink(guardian, link), child)
 
 
-async def unlink_guardian(info: strawberry.Info, input: UnlinkGuardianInput) -> LinkRemoved:
-    actor: Actor = info.context.actor
+async def unlink_guardian(
+    services: Services, actor: Actor, input: UnlinkGuardianInput
+) -> LinkRemoved:
     child_id = parse_id(input.child_id, field="childId")
     guardian_id = parse_id(input.guardian_id, field="guardianId")
     require_writable(actor, {C.GUARDIAN_NAME})
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await child_in_scope(session, actor, child_id)
         link = await family_write.guardianship_for_update(
             session, child_id=child.id, guardian_id=guardian_id

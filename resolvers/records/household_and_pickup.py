@@ -13,6 +13,7 @@ from domain.policy import ItemClass
 from domain.roles import Actor
 from persistence.models import ChildRow, HouseholdMemberRow, PickupPersonRow
 from persistence.repositories import audit, family_write
+from resolvers.attendance_events import unit_of_work
 from resolvers.ids import parse_id
 from resolvers.records.children import ward_today
 from resolvers.records.field_rules import (
@@ -23,6 +24,7 @@ from resolvers.records.field_rules import (
     require_writable,
 )
 from resolvers.records.guardians import child_in_scope
+from resolvers.services import Services
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import AddHouseholdMemberInput, AddPickupPersonInput
@@ -49,14 +51,14 @@ class Removed:
 
 
 async def add_household_member(
-    info: strawberry.Info, input: AddHouseholdMemberInput
+    services: Services, actor: Actor, input: AddHouseholdMemberInput
 ) -> HouseholdMemberWritten:
-    actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     require_writable(actor, {C.HOUSEHOLD})
     # The whole record is special-care: it lives in one encrypted document.
-    details = cleaned(input, HOUSEHOLD_FIELDS, today=ward_today(info))
-    async with info.context.sessions.begin() as session:
+    details = cleaned(input, HOUSEHOLD_FIELDS, today=ward_today(services))
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await child_in_scope(session, actor, child_id)
         member = HouseholdMemberRow(id=uuid.uuid4(), child_id=child.id, details=details)
         await family_write.insert_rows(session, member)
@@ -67,11 +69,11 @@ async def add_household_member(
     return HouseholdMemberWritten(member, child)
 
 
-async def remove_household_member(info: strawberry.Info, id: strawberry.ID) -> Removed:
-    actor: Actor = info.context.actor
+async def remove_household_member(services: Services, actor: Actor, id: strawberry.ID) -> Removed:
     member_id = parse_id(id)
     require_writable(actor, {C.HOUSEHOLD})
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         found = await family_write.household_member_for_update(session, actor, member_id)
         if found is None:
             raise NotFound("No such household member")
@@ -85,13 +87,13 @@ async def remove_household_member(info: strawberry.Info, id: strawberry.ID) -> R
 
 
 async def add_pickup_person(
-    info: strawberry.Info, input: AddPickupPersonInput
+    services: Services, actor: Actor, input: AddPickupPersonInput
 ) -> PickupPersonWritten:
-    actor: Actor = info.context.actor
     child_id = parse_id(input.child_id, field="childId")
     require_writable(actor, {C.PICKUP_PERSON})
-    values = cleaned(input, PICKUP_PERSON_FIELDS, today=ward_today(info))
-    async with info.context.sessions.begin() as session:
+    values = cleaned(input, PICKUP_PERSON_FIELDS, today=ward_today(services))
+    async with unit_of_work(services) as uow:
+        session = uow.session
         child = await child_in_scope(session, actor, child_id)
         person = PickupPersonRow(id=uuid.uuid4(), child_id=child.id, **values)
         await family_write.insert_rows(session, person)
@@ -102,11 +104,11 @@ async def add_pickup_person(
     return PickupPersonWritten(person, child)
 
 
-async def remove_pickup_person(info: strawberry.Info, id: strawberry.ID) -> Removed:
-    actor: Actor = info.context.actor
+async def remove_pickup_person(services: Services, actor: Actor, id: strawberry.ID) -> Removed:
     person_id = parse_id(id)
     require_writable(actor, {C.PICKUP_PERSON})
-    async with info.context.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         found = await family_write.pickup_person_for_update(session, actor, person_id)
         if found is None:
             raise NotFound("No such pick-up person")

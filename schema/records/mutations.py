@@ -14,9 +14,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.records import children as records_write
-from resolvers.records import guardians as records_write_family
-from resolvers.records import household_and_pickup as records_write_circle
+from resolvers.records import api, children, guardians, household_and_pickup
 from schema.records.inputs import (
     AddHouseholdMemberInput,
     AddPickupPersonInput,
@@ -46,69 +44,69 @@ _ID = "Id of the record to remove."
 async def _create_child(
     info: strawberry.Info,
     input: Annotated[CreateChildInput, strawberry.argument(description=_INPUT)],
-) -> records_write.ChildWritten:
-    return await records_write.create_child(info, input)
+) -> children.ChildWritten:
+    return await api.create_child(info, input)
 
 
 async def _update_child(
     info: strawberry.Info,
     input: Annotated[UpdateChildInput, strawberry.argument(description=_INPUT)],
-) -> records_write.ChildWritten:
-    return await records_write.update_child(info, input)
+) -> children.ChildWritten:
+    return await api.update_child(info, input)
 
 
 async def _create_guardian(
     info: strawberry.Info,
     input: Annotated[CreateGuardianInput, strawberry.argument(description=_INPUT)],
-) -> records_write_family.GuardianWritten:
-    return await records_write_family.create_guardian(info, input)
+) -> guardians.GuardianWritten:
+    return await api.create_guardian(info, input)
 
 
 async def _update_guardian(
     info: strawberry.Info,
     input: Annotated[UpdateGuardianInput, strawberry.argument(description=_INPUT)],
-) -> records_write_family.GuardianWritten:
-    return await records_write_family.update_guardian(info, input)
+) -> guardians.GuardianWritten:
+    return await api.update_guardian(info, input)
 
 
 async def _link_guardian(
     info: strawberry.Info,
     input: Annotated[LinkGuardianInput, strawberry.argument(description=_INPUT)],
-) -> records_write_family.GuardianWritten:
-    return await records_write_family.link_guardian(info, input)
+) -> guardians.GuardianWritten:
+    return await api.link_guardian(info, input)
 
 
 async def _unlink_guardian(
     info: strawberry.Info,
     input: Annotated[UnlinkGuardianInput, strawberry.argument(description=_INPUT)],
-) -> records_write_family.LinkRemoved:
-    return await records_write_family.unlink_guardian(info, input)
+) -> guardians.LinkRemoved:
+    return await api.unlink_guardian(info, input)
 
 
 async def _add_household_member(
     info: strawberry.Info,
     input: Annotated[AddHouseholdMemberInput, strawberry.argument(description=_INPUT)],
-) -> records_write_circle.HouseholdMemberWritten:
-    return await records_write_circle.add_household_member(info, input)
+) -> household_and_pickup.HouseholdMemberWritten:
+    return await api.add_household_member(info, input)
 
 
 async def _remove_household_member(
     info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description=_ID)]
-) -> records_write_circle.Removed:
-    return await records_write_circle.remove_household_member(info, id)
+) -> household_and_pickup.Removed:
+    return await api.remove_household_member(info, id)
 
 
 async def _add_pickup_person(
     info: strawberry.Info,
     input: Annotated[AddPickupPersonInput, strawberry.argument(description=_INPUT)],
-) -> records_write_circle.PickupPersonWritten:
-    return await records_write_circle.add_pickup_person(info, input)
+) -> household_and_pickup.PickupPersonWritten:
+    return await api.add_pickup_person(info, input)
 
 
 async def _remove_pickup_person(
     info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description=_ID)]
-) -> records_write_circle.Removed:
-    return await records_write_circle.remove_pickup_person(info, id)
+) -> household_and_pickup.Removed:
+    return await api.remove_pickup_person(info, id)
 
 
 @strawberry.type
