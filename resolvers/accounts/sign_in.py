@@ -1,4 +1,4 @@
-"""Sign-in, token refresh and sign-out."""
+"""Sign-in, token refresh and sign-out: the services behind ``resolvers.accounts.api``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import RateLimited, Unauthenticated
@@ -17,6 +16,7 @@ from persistence.models import AccountRow, RefreshTokenRow
 from persistence.repositories import accounts, audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.accounts.tokens import end_sessions
+from resolvers.attendance_events import unit_of_work
 from resolvers.services import Services
 
 _BAD_CREDENTIALS = "Login id or password is incorrect"
@@ -30,18 +30,18 @@ class Session:
     actor: Actor
 
 
-async def login(info: strawberry.Info, login_id: str, password: str) -> Session:
-    services: Services = info.context.services
+async def login(services: Services, login_id: str, password: str, *, client: str) -> Session:
     login_id = login_id.strip()[:100]
     account = await _verified_account(services, login_id, password)
     if account is None:
         raise Unauthenticated(_BAD_CREDENTIALS)
-    async with services.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         await accounts.clear_failures(session, login_id)
-        actor = await _actor_of(session, account, client=info.context.client)
+        actor = await _actor_of(session, account, client=client)
         refresh = await _new_refresh_token(session, services, account.id, family_id=uuid.uuid4())
         await audit.append(session, actor, [AuditRecord("login", "session", "account", account.id)])
-    return _signed_in(info, actor, account, refresh)
+    return _signed_in(services, actor, account, refresh)
 
 
 async def _verified_account(services: Services, login_id: str, password: str) -> AccountRow | None:
@@ -60,7 +60,8 @@ async def _verified_account(services: Services, login_id: str, password: str) ->
     hashed = account.password_hash if account is not None and usable else None
     if await asyncio.to_thread(verify_password, hashed, password[:1000]):
         return account
-    async with services.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         await accounts.record_failure(
             session,
             login_id,
@@ -71,12 +72,12 @@ async def _verified_account(services: Services, login_id: str, password: str) ->
     return None
 
 
-async def refresh_session(info: strawberry.Info, refresh_token: str) -> Session:
+async def refresh_session(services: Services, refresh_token: str, *, client: str) -> Session:
     """Rotate a refresh token; presenting a spent one revokes its whole family."""
-    services: Services = info.context.services
     now = services.clock()
     revoked: tuple[uuid.UUID, int] | None = None
-    async with services.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         row = await accounts.token_by_hash(session, digest(refresh_token))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise Unauthenticated("refresh token is not valid")
@@ -87,12 +88,12 @@ async def refresh_session(info: strawberry.Info, refresh_token: str) -> Session:
             revoked = row.account_id, await accounts.bump_generation(session, row.account_id)
             issued = None
         else:
-            issued = await _rotate(session, services, row, client=info.context.client)
+            issued = await _rotate(session, services, row, client=client)
     if revoked is not None:
         await end_sessions(services, *revoked)
     if issued is None:
         raise Unauthenticated("refresh token is not valid")
-    return _signed_in(info, issued.actor, issued.viewer, issued.refresh_token)
+    return _signed_in(services, issued.actor, issued.viewer, issued.refresh_token)
 
 
 async def _rotate(
@@ -109,21 +110,18 @@ async def _rotate(
     )
 
 
-def _signed_in(info: strawberry.Info, actor: Actor, account: AccountRow, refresh: str) -> Session:
-    """The new session; the rest of this operation (``viewer { … }``) runs as its actor."""
-    info.context.set_actor(actor)
-    token = info.context.services.tokens.issue(actor, generation=account.token_generation)
+def _signed_in(services: Services, actor: Actor, account: AccountRow, refresh: str) -> Session:
+    token = services.tokens.issue(actor, generation=account.token_generation)
     return Session(token, refresh, account, actor)
 
 
-async def logout(info: strawberry.Info, refresh_token: str | None = None) -> bool:
+async def logout(services: Services, actor: Actor, refresh_token: str | None = None) -> bool:
     """End this session: its refresh tokens die, and every access token of the account.
 
     Sockets signed in with those access tokens close (4403) on every server process.
     """
-    services: Services = info.context.services
-    actor: Actor = info.context.actor
-    async with services.sessions.begin() as session:
+    async with unit_of_work(services) as uow:
+        session = uow.session
         if refresh_token:
             row = await accounts.token_by_hash(session, digest(refresh_token))
             if row is not None and row.account_id == actor.account_id:
