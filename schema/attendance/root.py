@@ -31,6 +31,7 @@ from schema.attendance.types import (
     StaffPresence,
     StampPayload,
 )
+from schema.guard import staff_only
 
 _CHILD = "The child's id."
 _CLASSROOM = "The classroom's id."
@@ -158,8 +159,8 @@ async def _attendance_alerts(
 
 @strawberry.type
 class AttendanceQuery:
-    attendance_board: AttendanceBoard = strawberry.field(
-        resolver=_attendance_board,
+    attendance_board: AttendanceBoard = staff_only(
+        _attendance_board,
         description="A class's day for its staff: each child's status, times and notices, "
         "and the room's staffing.",
     )
@@ -173,8 +174,8 @@ class AttendanceQuery:
         description="A child's notices, newest first (at most 200): guardians of the child "
         "and staff.",
     )
-    attendance_alerts: list[AttendanceAlert] = strawberry.field(  # type: ignore[assignment]
-        resolver=_attendance_alerts,
+    attendance_alerts: list[AttendanceAlert] = staff_only(
+        _attendance_alerts,
         description="Alerts of a day at a facility, oldest first: teachers see their classes', "
         "other staff the facility's.",
     )

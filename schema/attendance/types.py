@@ -16,7 +16,7 @@ from schema.attendance.enums import (
     StampMethod,
     Symptom,
 )
-from schema.guard import sensitive
+from schema.guard import sensitive, staff_only
 
 if TYPE_CHECKING:
     from schema.records.org import Classroom
@@ -58,14 +58,14 @@ class AttendanceStamp:
         entity="attendance_stamp",
         description="The authorised pick-up person whose PIN was used, if any.",
     )
-    reason: str | None = strawberry.field(
-        resolver=r.stamp_reason, description="Staff only: why this correction was made."
+    reason: str | None = staff_only(
+        r.stamp_reason, description="Staff only: why this correction was made."
     )
-    corrects: AttendanceStamp | None = strawberry.field(
-        resolver=r.stamp_corrects, description="Staff only: the stamp this one corrects."
+    corrects: AttendanceStamp | None = staff_only(
+        r.stamp_corrects, description="Staff only: the stamp this one corrects."
     )
-    corrected_by: AttendanceStamp | None = strawberry.field(
-        resolver=r.stamp_corrected_by,
+    corrected_by: AttendanceStamp | None = staff_only(
+        r.stamp_corrected_by,
         description="Staff only: the later stamp that corrected this one; null if it stands.",
     )
 

@@ -14,7 +14,7 @@ from resolvers.attendance import fields as attendance_fields
 from resolvers.records import fields as r
 from schema.attendance.enums import AttendanceStatus
 from schema.enums import CertifiedHours, Sex
-from schema.guard import sensitive
+from schema.guard import sensitive, staff_only
 
 if TYPE_CHECKING:
     from schema.attendance.types import AttendanceStamp
@@ -153,8 +153,8 @@ class Child:
     )
     stamp_history: (
         list[Annotated[AttendanceStamp, strawberry.lazy("schema.attendance.types")]] | None
-    ) = strawberry.field(
-        resolver=attendance_fields.stamp_history,
+    ) = staff_only(
+        attendance_fields.stamp_history,
         description="Staff only: every stamp of a day, corrected ones included, in the "
         "order recorded.",
     )
