@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench.realtime_common import PROTOCOL, login
 from realtime import channels
-from resolvers.realtime import encode_cursor
+from resolvers.attendance.subscriptions import encode_cursor
 
 # What a class tablet shows: the stamp and the child's status.
 SELECTION = "cursor kind stamp { at method } child { id displayName todayStatus }"

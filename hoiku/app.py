@@ -29,7 +29,7 @@ from hoiku.ws import SessionSocket, sign_in
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
 from realtime.runtime import running_realtime
-from resolvers.authn import actor_from_token, bearer_token, generations
+from resolvers.accounts.tokens import actor_from_token, bearer_token, generations
 from resolvers.context import RequestContext
 from resolvers.services import Services
 from schema.admission import Limits

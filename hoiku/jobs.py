@@ -12,7 +12,7 @@ from hoiku.settings import Settings
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
 from realtime.runtime import running_realtime
-from resolvers.attendance_alerts import run_due_missing_arrival_alerts
+from resolvers.attendance.alerts import run_due_missing_arrival_alerts
 from resolvers.services import Services
 
 

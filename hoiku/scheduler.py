@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 from domain.attendance import local_day
-from resolvers.attendance_alerts import run_due_missing_arrival_alerts
+from resolvers.attendance.alerts import run_due_missing_arrival_alerts
 from resolvers.services import Services
 
 log = logging.getLogger("hoiku.scheduler")

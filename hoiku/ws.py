@@ -52,7 +52,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from domain.errors import Unauthenticated
 from hoiku.security import VerifiedToken
 from realtime.sessions import SessionWatch
-from resolvers.authn import bearer_token, is_live, verified_token
+from resolvers.accounts.tokens import bearer_token, is_live, verified_token
 from resolvers.context import RequestContext
 
 logger = logging.getLogger(__name__)

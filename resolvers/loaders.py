@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.roles import Actor
 from persistence.repositories import family
-from resolvers.attendance_loaders import AttendanceLoaders
+from resolvers.attendance.loaders import AttendanceLoaders
 from resolvers.loader_set import LoaderSet
 
 

@@ -15,8 +15,10 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from schema.accounts.root import AccountsQuery, AuthMutation
 from schema.admission import Admission, Limits
-from schema.attendance_root import AttendanceMutation, AttendanceQuery
+from schema.attendance.root import AttendanceMutation, AttendanceQuery
+from schema.attendance.subscriptions import RealtimeSubscription
 from schema.extensions import (
     FlushAuditReads,
     IntrospectionOnlyForAdminsInProduction,
@@ -24,13 +26,12 @@ from schema.extensions import (
     coded,
 )
 from schema.fastpath import FastQueryExecution
-from schema.realtime_root import RealtimeSubscription
-from schema.records_mutations import RecordsMutation
-from schema.root import AuthMutation, RecordsQuery
+from schema.records.mutations import RecordsMutation
+from schema.records.root import RecordsQuery
 from schema.stream_results import SubscriptionResults
 
 # Each capability contributes its own root classes; add yours here.
-QUERIES: tuple[type, ...] = (RecordsQuery, AttendanceQuery)
+QUERIES: tuple[type, ...] = (AccountsQuery, RecordsQuery, AttendanceQuery)
 MUTATIONS: tuple[type, ...] = (AuthMutation, RecordsMutation, AttendanceMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 

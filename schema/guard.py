@@ -4,7 +4,8 @@
 extension machinery) that consults the request's precomputed reach table from
 ``domain.policy`` and records special-care reads for the audit log. The
 ``@itemClass`` directive puts the same declaration into the printed SDL, so a
-reviewer sees every guarded field in ``schema.graphql``.
+reviewer sees every guarded field in ``schema.graphql``; ``staff_only(...)`` and
+its ``@staffOnly`` directive do the same for fields whose resolver admits staff only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,28 @@ ItemClassEnum = strawberry.enum(ItemClass, name="ItemClass", description="Classe
 )
 class ItemClassDirective:
     name: ItemClassEnum  # type: ignore[valid-type]
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="staffOnly",
+    description="Only staff (ward admins and facility staff) read this field; for anyone "
+    "else it is FORBIDDEN.",
+)
+class StaffOnlyDirective:
+    """Shows in the SDL what the field's resolver enforces through an ``actor.is_staff``
+    predicate of ``domain.attendance_policy``; tests/test_staff_only.py holds the two
+    together."""
+
+
+def staff_only(resolver: Callable[..., Any], *, description: str, **options: Any) -> Any:
+    """A field only staff read: its resolver asks the policy, the directive declares it."""
+    return strawberry.field(
+        resolver=resolver,
+        description=description,
+        directives=[StaffOnlyDirective()],
+        **options,
+    )
 
 
 @dataclass(frozen=True, slots=True)

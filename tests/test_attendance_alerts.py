@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from hoiku.scheduler import missing_arrival_loop
 from persistence.models import FacilityRow
-from resolvers.attendance_alerts import (
+from resolvers.attendance.alerts import (
     raise_missing_arrival_alerts,
     run_due_missing_arrival_alerts,
 )

@@ -29,7 +29,7 @@ from persistence.models import (
     PickupPersonRow,
 )
 from realtime import channels
-from resolvers.realtime import encode_cursor
+from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
 from tests.realtime.conftest import RedisServer

@@ -13,8 +13,8 @@ from realtime import channels
 from realtime.broadcast import make_broadcast
 from realtime.hub import StreamHub
 from realtime.publisher import Publisher
+from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.context import RequestContext
-from resolvers.realtime import encode_cursor
 from schema.build import build_schema
 from tests.factories import build_world
 from tests.realtime_support import subscription

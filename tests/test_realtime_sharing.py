@@ -14,7 +14,7 @@ from hoiku.app import create_app
 from hoiku.settings import Settings
 from persistence.models import AuditEntryRow, ClassroomRow
 from realtime import channels
-from resolvers.realtime import encode_cursor
+from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
 from tests.realtime.conftest import RedisServer

@@ -14,7 +14,7 @@ import pytest_asyncio
 from sqlalchemy import func, select, text
 
 from persistence.models import ChildRow, EnrolmentRow
-from resolvers.records_write import WARD_TIME
+from resolvers.records.children import WARD_TIME
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
 from tests.support import GraphQLClient

@@ -29,7 +29,7 @@ from domain.roles import Actor, Role
 from hoiku.security import TokenIssuer
 from persistence.models import AccountClassroomRow
 from realtime import channels
-from resolvers.realtime import encode_cursor
+from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
 from tests.realtime.conftest import RedisServer

@@ -1,6 +1,11 @@
 """The import layers of STYLE.md hold: domain is pure; persistence and realtime
 never reach up into schema or resolvers; nothing below the composition root
-imports it (except the security helpers it owns for resolvers to use)."""
+imports it (except the security helpers it owns for resolvers to use).
+
+And the shape inside the layers (README, "How it is built"): one package per
+capability in resolvers/ and schema/, capability packages meeting only through
+the shared modules, no transaction opened by a GraphQL adapter, no SQLAlchemy
+above persistence/."""
 
 from __future__ import annotations
 
@@ -45,3 +50,137 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         if "migrations" not in path.parts
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+CAPABILITIES = ("accounts", "attendance", "records")
+# The shared modules at the top of resolvers/ (and what capabilities may import of
+# each other's world); a new top-level file is a decision, not a habit.
+SHARED_RESOLVERS = {
+    "__init__",
+    "attendance_events",  # the unit of work: moves into persistence/ with the db half
+    "context",
+    "ids",
+    "loader_set",
+    "loaders",
+    "relations",
+    "services",
+}
+SHARED_SCHEMA = {
+    "__init__",
+    "admission",
+    "build",
+    "cost",
+    "enums",
+    "extensions",
+    "fastpath",
+    "fastplan",
+    "guard",
+    "stream_results",
+}
+# Moved to persistence by the db half: these still import SQLAlchemy on this branch.
+SQLALCHEMY_STILL_HERE = {
+    "resolvers/accounts/sign_in.py",
+    "resolvers/attendance/alerts.py",
+    "resolvers/attendance/board.py",
+    "resolvers/attendance/loaders.py",
+    "resolvers/attendance/notices.py",
+    "resolvers/attendance/presence.py",
+    "resolvers/attendance/staffing.py",
+    "resolvers/attendance_events.py",
+    "resolvers/context.py",
+    "resolvers/loader_set.py",
+    "resolvers/loaders.py",
+    "resolvers/records/children.py",
+    "resolvers/records/guardians.py",
+    "resolvers/services.py",
+}
+
+
+def _modules(path: Path) -> set[str]:
+    """Every absolute module an import names, ``from a.b import c`` as a.b and a.b.c."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _dotted(packages: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{package}." for package in packages)
+
+
+def _files(*layers: str) -> list[Path]:
+    return sorted(path for layer in layers for path in (ROOT / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    ("layer", "shared"), [("resolvers", SHARED_RESOLVERS), ("schema", SHARED_SCHEMA)]
+)
+def test_a_layer_holds_capability_packages_and_its_shared_modules(
+    layer: str, shared: set[str]
+) -> None:
+    top = {path.stem for path in (ROOT / layer).glob("*.py")}
+    packages = {path.parent.name for path in (ROOT / layer).glob("*/__init__.py")}
+    assert (top, packages) == (shared, set(CAPABILITIES))
+
+
+def test_every_package_says_what_it_holds() -> None:
+    undocumented = [
+        str(init.relative_to(ROOT))
+        for capability in CAPABILITIES
+        for init in (
+            ROOT / "resolvers" / capability / "__init__.py",
+            ROOT / "schema" / capability / "__init__.py",
+        )
+        if ast.get_docstring(ast.parse(init.read_text())) is None
+    ]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES)
+def test_capabilities_meet_only_through_shared_modules(capability: str) -> None:
+    others = tuple(f"resolvers.{other}" for other in CAPABILITIES if other != capability)
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _modules(path) if name in others or name.startswith(_dotted(others))
+        )
+        for path in _files(f"resolvers/{capability}")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_sqlalchemy_above_persistence() -> None:
+    importing = {
+        str(path.relative_to(ROOT))
+        for path in _files("resolvers", "schema")
+        if "sqlalchemy" in _imports(path)
+    }
+    assert importing - SQLALCHEMY_STILL_HERE == set()
+    # Shrinks as the db half moves SQL into persistence: keep the list honest.
+    assert SQLALCHEMY_STILL_HERE - importing == set()
+
+
+def _takes_info(function: ast.AsyncFunctionDef | ast.FunctionDef) -> bool:
+    arguments = [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]
+    return any(
+        arg.annotation is not None and ast.unparse(arg.annotation).endswith("Info")
+        for arg in arguments
+    )
+
+
+def test_graphql_adapters_open_no_transaction() -> None:
+    """A function handed ``info`` adapts GraphQL to a service; the service opens the
+    unit of work. Reads may still open short sessions (``sessions()``)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{function.name}"
+        for path in _files("resolvers", "schema")
+        for function in ast.walk(ast.parse(path.read_text()))
+        if isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef) and _takes_info(function)
+        for node in ast.walk(function)
+        if (isinstance(node, ast.Attribute) and node.attr in {"begin", "unit_of_work"})
+        or (isinstance(node, ast.Name) and node.id == "unit_of_work")
+    ]
+    assert offenders == []
