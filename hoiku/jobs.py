@@ -30,7 +30,7 @@ async def job_services(settings: Settings, database_url: str) -> AsyncIterator[S
     try:
         if settings.redis_url:
             async with running_realtime(settings.redis_url, services.sessions) as realtime:
-                services.extras["publisher"] = realtime.publisher
+                services.publisher = realtime.publisher
                 yield services
         else:
             yield services

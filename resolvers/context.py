@@ -13,6 +13,7 @@ from domain.errors import Unauthenticated
 from domain.policy import ACCESS_MATRIX, ItemClass, Reach
 from domain.roles import Actor
 from hoiku.security import VerifiedToken
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.loaders import Loaders
 from resolvers.services import Services
@@ -81,6 +82,19 @@ class RequestContext:
     def use_loaders(self, loaders: Loaders) -> None:
         """Adopt loaders built for the very same actor (subscribers sharing an event)."""
         self._loaders = loaders
+
+    async def flush_audit_reads(self) -> None:
+        """Write one audit row per special-care item and record read since the last flush
+        (after an operation; after each pushed result of a subscription)."""
+        actor = self.actor_or_none
+        if not self.audit.reads or actor is None:
+            return
+        records = self.audit.drain()
+        if self.services.reads is not None:  # one INSERT: autocommit, no transaction
+            await audit.append(self.services.reads, actor, records)
+            return
+        async with self.sessions.begin() as session:
+            await audit.append(session, actor, records)
 
     @property
     def actor(self) -> Actor:

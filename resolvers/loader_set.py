@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
-from persistence.raw_reads import RawReads
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -50,6 +49,6 @@ class LoaderSet:
             if self._reads is None:
                 async with self._sessions() as session:
                     return await query(session, self._actor, keys)
-            return await query(RawReads(self._reads), self._actor, keys)
+            return await query(self._reads, self._actor, keys)
 
         return DataLoader(load_fn=load)

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import StreamEventRow
-from persistence.repositories.events import EventBatch, append_event, events_after
+from persistence.repositories.events import EventBatch, append_events, events_after
 from realtime.broadcast import Broadcast, RedisPubSubBackend, Subscriber
 from realtime.channels import channel_of
 from realtime.hub import FollowerLagged, StreamHub
@@ -87,7 +87,7 @@ async def append(services: Any, publisher: Publisher | None, stream: str, n: int
     batch = EventBatch()
     async with services.sessions.begin() as session:
         for _ in range(n):
-            await append_event(session, batch, stream=stream, kind="checked_in", subject_id=None)
+            await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
     if publisher is not None:
         await publisher.publish(batch)
 
@@ -141,10 +141,10 @@ async def test_an_event_taken_from_its_message_equals_the_stored_row(services, r
     ):
         batch = EventBatch()
         async with services.sessions.begin() as session:
-            await append_event(
+            await append_events(
                 session,
                 batch,
-                stream=stream,
+                [stream],
                 kind="checked_in",
                 subject_id=child,
                 payload={"child_id": str(child)},
@@ -178,9 +178,7 @@ async def test_a_message_after_a_gap_reads_the_stream_and_delivers_every_event_i
         batch = EventBatch()
         async with services.sessions.begin() as session:
             for _ in range(3):
-                await append_event(
-                    session, batch, stream=stream, kind="checked_in", subject_id=None
-                )
+                await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
         reads.clear()
         await writer.publisher.publish(EventBatch(batch.events[2:]))  # 1 and 2 never announced
         assert await collect(events, 3) == [1, 2, 3]
@@ -350,9 +348,7 @@ async def test_publishing_never_keeps_a_mutation_waiting_on_redis(services, capl
             await redis.kill()
             batch = EventBatch()
             async with services.sessions.begin() as session:
-                await append_event(
-                    session, batch, stream=stream, kind="checked_in", subject_id=None
-                )
+                await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
             started = time.perf_counter()
             await rt.publisher.publish(batch)  # returns at once; the retries run behind
             returned_after = time.perf_counter() - started
