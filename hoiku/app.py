@@ -28,6 +28,7 @@ from hoiku.settings import Settings, get_settings
 from hoiku.ws import SessionSocket, sign_in
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
+from persistence.repositories.events import StreamLog
 from realtime.runtime import running_realtime
 from resolvers.authn import actor_from_token, bearer_token
 from resolvers.context import RequestContext
@@ -94,7 +95,8 @@ async def serving_realtime(services: Services, redis_url: str | None) -> AsyncIt
     # The hub's reads are single statements: the autocommit pool spares BEGIN/ROLLBACK.
     reads = make_sessionmaker(services.reads) if services.reads is not None else services.sessions
     forget = services.generations.forget
-    async with running_realtime(redis_url, reads, on_session_revoked=forget) as realtime:
+    log = StreamLog(reads)
+    async with running_realtime(redis_url, log, on_session_revoked=forget) as realtime:
         services.hub = realtime.hub
         services.publisher = realtime.publisher
         services.session_watch = realtime.sessions

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.attendance import AttendanceEvent, Presence, StampKind, effective_stamps, presence
 from domain.staffing import (
     RatioChange,
@@ -26,7 +23,9 @@ from domain.staffing import (
     ratios_with,
     staff_required,
 )
-from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
+from persistence.db import Session
+from persistence.models import AttendanceStampRow
+from persistence.repositories import attendance as stamps
 from persistence.repositories import audit
 from persistence.repositories.attendance import StampTarget, as_stamp
 from persistence.repositories.attendance_alerts import insert_alert
@@ -50,17 +49,9 @@ class Room:
         return assess(ages, staff_present, self.ratios)
 
 
-async def load_room(session: AsyncSession, classroom_id: uuid.UUID) -> Room:
-    classroom, overrides, cutoff = (
-        await session.execute(
-            select(ClassroomRow, FacilityRow.staff_ratios, FacilityRow.arrival_cutoff)
-            .join(FacilityRow, FacilityRow.id == ClassroomRow.facility_id)
-            .where(ClassroomRow.id == classroom_id)
-        )
-    ).one()
-    births = await session.execute(
-        select(ChildRow.id, ChildRow.date_of_birth).where(ChildRow.classroom_id == classroom_id)
-    )
+async def load_room(session: Session, classroom_id: uuid.UUID) -> Room:
+    classroom, overrides, cutoff = await stamps.classroom_for_room(session, classroom_id)
+    births = await stamps.births_of_classroom(session, classroom_id)
     ages = {child: class_age(born, classroom.fiscal_year) for child, born in births}
     return Room(classroom.id, classroom.facility_id, ratios_with(overrides), ages, cutoff)
 

@@ -7,12 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from domain.errors import Unauthenticated
 from domain.policy import ACCESS_MATRIX, ItemClass, Reach
 from domain.roles import Actor
 from hoiku.security import VerifiedToken
+from persistence.db import Sessions
 from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.loaders import Loaders
@@ -58,7 +57,7 @@ class RequestContext:
 
     def __init__(self, *, services: Services, actor: Actor | None, client: str = "") -> None:
         self.services = services
-        self.sessions: async_sessionmaker[AsyncSession] = services.sessions
+        self.sessions: Sessions = services.sessions
         self.client = client
         self.audit = AuditBuffer()
         self.auth_error: Unauthenticated | None = None

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from hoiku.security import TokenIssuer
+from persistence.db import Engine, Sessions
 from persistence.unit_of_work import Publisher
 from realtime.hub import StreamHub
 from realtime.sessions import SessionWatch
@@ -40,8 +39,8 @@ class GenerationCache:
 
 @dataclass
 class Services:
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    engine: Engine
+    sessions: Sessions
     tokens: TokenIssuer
     clock: Clock
     refresh_token_days: int = 30
@@ -52,7 +51,7 @@ class Services:
     # their token this often too.
     token_check_seconds: float = 5.0
     # An autocommit engine (its own small pool) for single-statement reads.
-    reads: AsyncEngine | None = None
+    reads: Engine | None = None
     # Set by the lifespan while the realtime layer runs (None: no live subscribers; a
     # subscriber then catches up from the database by cursor).
     hub: StreamHub | None = None

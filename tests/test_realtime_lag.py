@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from domain.roles import Actor, Role
-from persistence.repositories.events import EventBatch, append_events
+from persistence.repositories.events import EventBatch, StreamLog, append_events
 from realtime import channels
 from realtime.broadcast import make_broadcast
 from realtime.hub import StreamHub
@@ -34,7 +34,7 @@ async def test_a_lagging_subscription_ends_with_resubscribe_and_resumes_without_
     schema = build_schema()
     query = subscription("attendanceChanged", "cursor")
     async with make_broadcast(None) as broadcast:
-        hub = StreamHub(broadcast, services.sessions, queue_size=2, max_stall=4)
+        hub = StreamHub(broadcast, StreamLog(services.sessions), queue_size=2, max_stall=4)
         publisher = Publisher(broadcast)
         own = dataclasses.replace(services, hub=hub, publisher=publisher)
         context = RequestContext(services=own, actor=Actor(uuid.uuid4(), Role.WARD_ADMIN))

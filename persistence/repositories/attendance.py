@@ -199,6 +199,50 @@ async def is_corrected(session: AsyncSession, stamp_id: uuid.UUID) -> bool:
     return bool(await session.scalar(query))
 
 
+async def arrival_cutoffs_by_child_ids(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, time]:
+    """Each child's facility's arrival cutoff, for children whose attendance the actor reaches."""
+    rows = await session.execute(
+        select(ChildRow.id, FacilityRow.arrival_cutoff)
+        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+        .where(ChildRow.id.in_(set(ids)), attendance_scope(actor))
+    )
+    return {child: cutoff for child, cutoff in rows}
+
+
+async def attendance_child_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The ids among ``ids`` of children whose attendance the actor reaches."""
+    query = select(ChildRow.id).where(ChildRow.id.in_(ids), attendance_scope(actor))
+    return set(await session.scalars(query))
+
+
+async def classroom_for_room(
+    session: AsyncSession, classroom_id: uuid.UUID
+) -> tuple[ClassroomRow, dict[str, int] | None, time]:
+    """The classroom, its facility's ratio overrides and arrival cutoff."""
+    classroom, overrides, cutoff = (
+        await session.execute(
+            select(ClassroomRow, FacilityRow.staff_ratios, FacilityRow.arrival_cutoff)
+            .join(FacilityRow, FacilityRow.id == ClassroomRow.facility_id)
+            .where(ClassroomRow.id == classroom_id)
+        )
+    ).one()
+    return classroom, overrides, cutoff
+
+
+async def births_of_classroom(
+    session: AsyncSession, classroom_id: uuid.UUID
+) -> list[tuple[uuid.UUID, date]]:
+    """(child, date of birth) of every child on the class roster."""
+    rows = await session.execute(
+        select(ChildRow.id, ChildRow.date_of_birth).where(ChildRow.classroom_id == classroom_id)
+    )
+    return [(child, born) for child, born in rows]
+
+
 # Scoped batch reads for DataLoaders.
 
 

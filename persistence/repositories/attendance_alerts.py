@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, select, true
@@ -14,7 +14,13 @@ from sqlalchemy.orm import aliased
 
 from domain.attendance import EXCUSING_KINDS
 from domain.roles import Actor, Role
-from persistence.models import AttendanceAlertRow, AttendanceNoticeRow, AttendanceStampRow, ChildRow
+from persistence.models import (
+    AttendanceAlertRow,
+    AttendanceNoticeRow,
+    AttendanceStampRow,
+    ChildRow,
+    FacilityRow,
+)
 from persistence.repositories.attendance_notices import is_current
 from persistence.repositories.batch import one_per_key
 
@@ -63,6 +69,17 @@ def _has_excusing_notice(day: date) -> ColumnElement[bool]:
             is_current(),
         )
     )
+
+
+async def arrival_cutoff_of(session: AsyncSession, facility_id: uuid.UUID) -> time | None:
+    query = select(FacilityRow.arrival_cutoff).where(FacilityRow.id == facility_id)
+    return await session.scalar(query)
+
+
+async def arrival_cutoffs(session: AsyncSession) -> list[tuple[uuid.UUID, time]]:
+    """(facility, arrival cutoff) of every facility."""
+    rows = await session.execute(select(FacilityRow.id, FacilityRow.arrival_cutoff))
+    return [(facility, cutoff) for facility, cutoff in rows]
 
 
 async def children_missing(

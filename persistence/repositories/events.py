@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence import driver
 from persistence.driver import Statement
-from persistence.models import StreamEventRow
+from persistence.models import StreamEventRow, StreamHeadRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,34 @@ async def append_events(
     ]
     batch.events.extend(events)
     return events
+
+
+class StreamLog:
+    """The event log as the realtime hub reads it (``realtime.hub.EventLog``): plain rows,
+    one short session per read (best from the autocommit engine: no BEGIN/ROLLBACK)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def head(self, stream: str) -> int:
+        async with self._sessions() as session:
+            return int((await session.scalar(_HEAD, {"stream": stream})) or 0)
+
+    async def after(self, stream: str, after_seq: int, *, limit: int) -> Sequence[Any]:
+        values = {"stream": stream, "after": after_seq, "page": limit}
+        async with self._sessions() as session:
+            return (await session.execute(_AFTER, values)).all()
+
+
+# Built once: the per-event read then skips building and cache-keying a statement.
+_EVENT = StreamEventRow.__table__
+_AFTER = (
+    select(_EVENT)
+    .where(_EVENT.c.stream == bindparam("stream"), _EVENT.c.seq > bindparam("after"))
+    .order_by(_EVENT.c.seq)
+    .limit(bindparam("page"))
+)
+_HEAD = select(StreamHeadRow.seq).where(StreamHeadRow.stream == bindparam("stream"))
 
 
 async def events_after(
