@@ -1,7 +1,9 @@
 """One process's followers of event streams: gapless, resumable, cheap per subscriber.
 
 ``async with hub.follow(stream, after_seq) as events: async for row in events`` yields the
-stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
+stream's events (``EventRow``: plain rows of the event log, or events taken from
+messages) in ``seq`` order with no gap and no duplicate. The hub never touches the
+database itself: it reads through the ``EventLog`` the composition root hands it.
 
 - A *feed* per stream serves every local follower of it: one broadcast subscription and
   at most one database read per new event (or per burst of them), however many followers.
@@ -9,7 +11,7 @@ stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
   after that read is announced to a live subscription.  A message carrying the event
   whose seq is exactly ``head + 1`` is handed out as it is, with no read (seqs have no
   gaps, so it is the next one).  Any other message — a gap, a bare "seq n exists" hint
-  of version 1, one we do not understand — makes the feed read ``events_after(head)``,
+  of version 1, one we do not understand — makes the feed read the log after its head,
   so a lost message costs nothing once a later one arrives.  After the broadcast backend
   reconnects, ``catch_up`` makes every feed read from its head again.
 - A follower with a cursor replays the rows after it from the database (it registered

@@ -85,7 +85,9 @@ async def arrival_cutoffs(session: AsyncSession) -> list[tuple[uuid.UUID, time]]
 async def children_missing(
     session: AsyncSession, facility_id: uuid.UUID, day: date
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(child, classroom) of every enrolled child with no stamp and no excusing notice."""
+    """(child, classroom) of every enrolled child with no stamp and no excusing notice:
+    ``domain.attendance.is_missing_at_cutoff`` for a whole facility in one query (its
+    effective stamps and ``EXCUSING_KINDS``), pinned equal to it by a test."""
     query = (
         select(ChildRow.id, ChildRow.classroom_id)
         .where(
