@@ -141,14 +141,19 @@ async def fetch(
     params = sql.bind(values_of(actor, values))
     if isinstance(db, AsyncEngine):
         async with db.connect() as connection:
-            return await _run(connection, sql.sql, params)
+            # One statement on its own: no transaction to join, so always the driver.
+            return await _run(connection, sql.sql, params, alone=True)
     connection = db if isinstance(db, AsyncConnection) else await db.connection()
-    return await _run(connection, sql.sql, params)
+    return await _run(connection, sql.sql, params, alone=False)
 
 
-async def _run(connection: AsyncConnection, sql: str, params: list[Any]) -> Sequence[Any]:
+async def _run(
+    connection: AsyncConnection, sql: str, params: list[Any], *, alone: bool
+) -> Sequence[Any]:
     driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None or not driver.is_in_transaction():
+    if driver is None:
+        raise RuntimeError("the connection has no asyncpg driver connection")
+    if not alone and not driver.is_in_transaction():
         # SQLAlchemy begins its transaction (if any) with this statement and reports it.
         result = await connection.exec_driver_sql(sql, tuple(params))
         return result.all() if result.returns_rows else []
