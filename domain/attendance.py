@@ -121,10 +121,6 @@ def local_day(at: datetime) -> date:
     return at.astimezone(FACILITY_TIMEZONE).date()
 
 
-def local_time(at: datetime) -> time:
-    return at.astimezone(FACILITY_TIMEZONE).time()
-
-
 def at_local(day: date, moment: time) -> datetime:
     """The aware instant of ``moment`` on ``day`` at the facility."""
     return datetime.combine(day, moment, tzinfo=FACILITY_TIMEZONE)
@@ -212,7 +208,12 @@ def day_status(
 
 
 def is_missing_at_cutoff(stamps: Iterable[Stamp], notices: Iterable[NoticeSpan], day: date) -> bool:
-    """Whether the missing-arrival alert applies: no stamp that day and no excusing notice."""
+    """Whether the missing-arrival alert applies: no stamp that day and no excusing notice.
+
+    The rule. The alert job asks it of a whole facility at once in SQL
+    (``persistence.repositories.attendance_alerts.children_missing``), which
+    ``tests/test_missing_arrival_rule.py`` pins to this on generated days.
+    """
     if effective_stamps(stamps):
         return False
     return not any(n.kind in EXCUSING_KINDS and n.covers(day) for n in notices)

@@ -145,10 +145,6 @@ def can_read_audit_log(actor: Actor) -> bool:
     return actor.role in (Role.WARD_ADMIN, Role.DIRECTOR)
 
 
-def can_manage_accounts(actor: Actor) -> bool:
-    return actor.role in (Role.WARD_ADMIN, Role.DIRECTOR)
-
-
 def can_use_introspection_in_production(actor: Actor | None) -> bool:
     return actor is not None and actor.role is Role.WARD_ADMIN
 

@@ -28,8 +28,9 @@ from hoiku.settings import Settings, get_settings
 from hoiku.ws import SessionSocket, sign_in
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
+from persistence.repositories.events import StreamLog
 from realtime.runtime import running_realtime
-from resolvers.accounts.tokens import actor_from_token, bearer_token, generations
+from resolvers.accounts.tokens import actor_from_token, bearer_token
 from resolvers.context import RequestContext
 from resolvers.services import Services
 from schema.admission import Limits
@@ -93,17 +94,16 @@ async def serving_realtime(services: Services, redis_url: str | None) -> AsyncIt
     """Subscriptions' hub and the publisher that mutations call after commit."""
     # The hub's reads are single statements: the autocommit pool spares BEGIN/ROLLBACK.
     reads = make_sessionmaker(services.reads) if services.reads is not None else services.sessions
-    forget = generations(services).forget
-    async with running_realtime(redis_url, reads, on_session_revoked=forget) as realtime:
-        services.extras.update(
-            hub=realtime.hub, publisher=realtime.publisher, sessions=realtime.sessions
-        )
+    forget = services.generations.forget
+    log = StreamLog(reads)
+    async with running_realtime(redis_url, log, on_session_revoked=forget) as realtime:
+        services.hub = realtime.hub
+        services.publisher = realtime.publisher
+        services.session_watch = realtime.sessions
         try:
             yield
         finally:
-            services.extras.pop("hub", None)
-            services.extras.pop("publisher", None)
-            services.extras.pop("sessions", None)
+            services.hub = services.publisher = services.session_watch = None
 
 
 def _services(settings: Settings, database_url: str) -> Services:

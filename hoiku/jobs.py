@@ -11,6 +11,7 @@ from hoiku.security import TokenIssuer
 from hoiku.settings import Settings
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
+from persistence.repositories.events import StreamLog
 from realtime.runtime import running_realtime
 from resolvers.attendance.alerts import run_due_missing_arrival_alerts
 from resolvers.services import Services
@@ -29,8 +30,10 @@ async def job_services(settings: Settings, database_url: str) -> AsyncIterator[S
     )
     try:
         if settings.redis_url:
-            async with running_realtime(settings.redis_url, services.sessions) as realtime:
-                services.extras["publisher"] = realtime.publisher
+            async with running_realtime(
+                settings.redis_url, StreamLog(services.sessions)
+            ) as realtime:
+                services.publisher = realtime.publisher
                 yield services
         else:
             yield services

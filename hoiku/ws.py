@@ -107,7 +107,7 @@ class SessionSocket(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     @property
     def _sessions(self) -> SessionWatch | None:
-        watch: SessionWatch | None = self.context.services.extras.get("sessions")
+        watch: SessionWatch | None = self.context.services.session_watch
         return watch
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:

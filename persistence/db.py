@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
+from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+# What the layers above name without importing SQLAlchemy themselves.
+Engine: TypeAlias = AsyncEngine
+Session: TypeAlias = AsyncSession
+Sessions: TypeAlias = async_sessionmaker[AsyncSession]
+
+
+class ConstraintViolated(Exception):
+    """A constraint of the database refused the write (a row inserted concurrently)."""
+
+
+async def add_and_flush(session: AsyncSession, row: Any) -> None:
+    """Insert ``row`` now; ``ConstraintViolated`` if the database refuses it."""
+    session.add(row)
+    try:
+        await session.flush()
+    except exc.IntegrityError as error:
+        raise ConstraintViolated(str(error.orig)) from error
 
 
 def async_url(url: str) -> str:

@@ -1,8 +1,12 @@
 """Stream and channel names, built in one place.
 
 A *stream* is an ordered, resumable sequence of events in the database
-(``stream_event``); its Redis/in-memory channel carries the same name, so a
-message on a channel is just "stream X has new events up to seq N".
+(``stream_event``): the streams of attendance are named here (the unit of work
+takes them in the order classroom, child, facility alerts). Its Redis/in-memory
+channel is the stream's name under a versioned prefix (``channel_of``). A message
+on a channel carries the committed event itself, ids only (``publisher``'s
+version 2); the database stays the source of truth, which a follower reads
+whenever a message is missing, out of step or not understood.
 """
 
 from __future__ import annotations
@@ -22,10 +26,6 @@ def child_attendance(child_id: uuid.UUID) -> str:
 
 def facility_alerts(facility_id: uuid.UUID) -> str:
     return f"alerts:facility:{facility_id}"
-
-
-def child_contact_book(child_id: uuid.UUID) -> str:
-    return f"contact-book:child:{child_id}"
 
 
 def channel_of(stream: str) -> str:

@@ -1,7 +1,9 @@
 """One process's followers of event streams: gapless, resumable, cheap per subscriber.
 
 ``async with hub.follow(stream, after_seq) as events: async for row in events`` yields the
-stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
+stream's events (``EventRow``: plain rows of the event log, or events taken from
+messages) in ``seq`` order with no gap and no duplicate. The hub never touches the
+database itself: it reads through the ``EventLog`` the composition root hands it.
 
 - A *feed* per stream serves every local follower of it: one broadcast subscription and
   at most one database read per new event (or per burst of them), however many followers.
@@ -9,7 +11,7 @@ stream's ``StreamEventRow``s in ``seq`` order with no gap and no duplicate:
   after that read is announced to a live subscription.  A message carrying the event
   whose seq is exactly ``head + 1`` is handed out as it is, with no read (seqs have no
   gaps, so it is the next one).  Any other message — a gap, a bare "seq n exists" hint
-  of version 1, one we do not understand — makes the feed read ``events_after(head)``,
+  of version 1, one we do not understand — makes the feed read the log after its head,
   so a lost message costs nothing once a later one arrives.  After the broadcast backend
   reconnects, ``catch_up`` makes every feed read from its head again.
 - A follower with a cursor replays the rows after it from the database (it registered
@@ -27,29 +29,29 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from typing import cast
+from typing import Protocol, cast
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from persistence.models import StreamEventRow, StreamHeadRow
 from realtime.broadcast import Broadcast, Subscriber, SubscriberOverflow
 from realtime.channels import channel_of
 from realtime.follower import BEHIND, EventRow, Follower, Lagged
 from realtime.publisher import AnnouncedEvent, parse_notification
 
-__all__ = ["CursorAhead", "EventRow", "FollowerLagged", "StreamHub"]
+__all__ = ["CursorAhead", "EventLog", "EventRow", "FollowerLagged", "StreamHub"]
 
 logger = logging.getLogger(__name__)
-# Built once: the per-event read then skips building and cache-keying a statement.
-_EVENT = StreamEventRow.__table__
-_AFTER = (
-    select(_EVENT)
-    .where(_EVENT.c.stream == bindparam("stream"), _EVENT.c.seq > bindparam("after"))
-    .order_by(_EVENT.c.seq)
-    .limit(bindparam("page"))
-)
-_HEAD = select(StreamHeadRow.seq).where(StreamHeadRow.stream == bindparam("stream"))
+
+
+class EventLog(Protocol):
+    """The database's event log as the hub reads it; the composition root hands the hub
+    one (``persistence.repositories.events.StreamLog``), so realtime needs no database."""
+
+    async def head(self, stream: str) -> int:
+        """The stream's last seq (0 for a stream with no event yet)."""
+        ...
+
+    async def after(self, stream: str, after_seq: int, *, limit: int) -> Sequence[EventRow]:
+        """Up to ``limit`` events after ``after_seq``, in seq order."""
+        ...
 
 
 class FollowerLagged(Exception):
@@ -176,7 +178,7 @@ class StreamHub:
     def __init__(
         self,
         broadcast: Broadcast,
-        sessions: async_sessionmaker[AsyncSession],
+        log: EventLog,
         *,
         queue_size: int = 256,
         max_stall: int = 1024,
@@ -184,7 +186,7 @@ class StreamHub:
     ) -> None:
         self.broadcast = broadcast
         self.page_size = page_size
-        self._sessions = sessions
+        self._log = log
         self._queue_size = queue_size
         self._max_stall = max_stall
         self._feeds: dict[str, _Feed] = {}
@@ -236,14 +238,11 @@ class StreamHub:
         return len(feed.followers) if feed.ready.exception() is None else 0
 
     async def read_head(self, stream: str) -> int:
-        async with self._sessions() as session:
-            return int((await session.scalar(_HEAD, {"stream": stream})) or 0)
+        return await self._log.head(stream)
 
     async def read_after(self, stream: str, after_seq: int) -> Sequence[EventRow]:
-        """One page of the stream after ``after_seq``, as plain rows (no ORM instances)."""
-        values = {"stream": stream, "after": after_seq, "page": self.page_size}
-        async with self._sessions() as session:
-            return cast(Sequence[EventRow], (await session.execute(_AFTER, values)).all())
+        """One page of the stream after ``after_seq``."""
+        return await self._log.after(stream, after_seq, limit=self.page_size)
 
     async def _events(
         self, feed: _Feed, follower: Follower, after_seq: int | None

@@ -16,13 +16,14 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from persistence.repositories.events import EventBatch, PendingEvent
 from realtime.broadcast import Broadcast
 from realtime.channels import channel_of
+from realtime.follower import EventRow
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,14 @@ class Announcement:
     event: AnnouncedEvent | None = None
 
 
-def notification(event: PendingEvent) -> str:
+class Committed(Protocol):
+    """The events of a committed unit of work (``persistence``'s ``EventBatch``)."""
+
+    @property
+    def events(self) -> Sequence[EventRow]: ...
+
+
+def notification(event: EventRow) -> str:
     """The wire form of one committed event (ids only)."""
     body = {
         "v": MESSAGE_VERSION,
@@ -119,7 +127,7 @@ class Publisher:
         self._max_pending = max_pending
         self._pending: set[asyncio.Task[None]] = set()
 
-    async def publish(self, batch: EventBatch) -> None:
+    async def publish(self, batch: Committed) -> None:
         if not batch.events:
             return
         if len(self._pending) >= self._max_pending:
@@ -139,7 +147,7 @@ class Publisher:
         if self._pending:
             await asyncio.wait(set(self._pending), timeout=DRAIN_SECONDS)
 
-    async def _send(self, events: list[PendingEvent]) -> None:
+    async def _send(self, events: list[EventRow]) -> None:
         for event in events:
             try:
                 await self._broadcast.publish(channel_of(event.stream), notification(event))

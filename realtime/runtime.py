@@ -7,10 +7,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from realtime.broadcast import Broadcast, make_broadcast
-from realtime.hub import StreamHub
+from realtime.hub import EventLog, StreamHub
 from realtime.publisher import Publisher
 from realtime.sessions import SessionWatch
 
@@ -26,13 +24,13 @@ class Realtime:
 @contextlib.asynccontextmanager
 async def running_realtime(
     redis_url: str | None,
-    reads: async_sessionmaker[AsyncSession],
+    log: EventLog,
     *,
     on_session_revoked: Callable[[uuid.UUID], None] | None = None,
 ) -> AsyncIterator[Realtime]:
     """Redis fan-out when ``redis_url`` is set, this process only when it is None.
 
-    ``reads`` serves the hub's single-statement reads (best an autocommit engine);
+    ``log`` serves the hub's reads of the event log (best on an autocommit engine);
     ``on_session_revoked`` hears each account whose sessions any process revoked.
     """
     hub: StreamHub | None = None
@@ -42,7 +40,7 @@ async def running_realtime(
             await hub.catch_up(channels)
 
     broadcast = make_broadcast(redis_url, on_reconnect=on_reconnect)
-    hub = StreamHub(broadcast, reads)
+    hub = StreamHub(broadcast, log)
     await broadcast.connect()
     publisher = Publisher(broadcast)
     sessions = SessionWatch(broadcast, on_revoked=on_session_revoked)

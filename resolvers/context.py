@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from domain.errors import Unauthenticated
 from domain.policy import ACCESS_MATRIX, ItemClass, Reach
 from domain.roles import Actor
 from hoiku.security import VerifiedToken
+from persistence.db import Sessions
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.loaders import Loaders
 from resolvers.services import Services
@@ -57,7 +57,7 @@ class RequestContext:
 
     def __init__(self, *, services: Services, actor: Actor | None, client: str = "") -> None:
         self.services = services
-        self.sessions: async_sessionmaker[AsyncSession] = services.sessions
+        self.sessions: Sessions = services.sessions
         self.client = client
         self.audit = AuditBuffer()
         self.auth_error: Unauthenticated | None = None
@@ -81,6 +81,19 @@ class RequestContext:
     def use_loaders(self, loaders: Loaders) -> None:
         """Adopt loaders built for the very same actor (subscribers sharing an event)."""
         self._loaders = loaders
+
+    async def flush_audit_reads(self) -> None:
+        """Write one audit row per special-care item and record read since the last flush
+        (after an operation; after each pushed result of a subscription)."""
+        actor = self.actor_or_none
+        if not self.audit.reads or actor is None:
+            return
+        records = self.audit.drain()
+        if self.services.reads is not None:  # one INSERT: autocommit, no transaction
+            await audit.append(self.services.reads, actor, records)
+            return
+        async with self.sessions.begin() as session:
+            await audit.append(session, actor, records)
 
     @property
     def actor(self) -> Actor:

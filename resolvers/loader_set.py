@@ -6,15 +6,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from domain.roles import Actor
-from persistence.raw_reads import RawReads
+from persistence.db import Engine, Session, Sessions
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
-BatchQuery = Callable[[AsyncSession, Actor, Sequence[K]], Awaitable[list[T]]]
+BatchQuery = Callable[[Session, Actor, Sequence[K]], Awaitable[list[T]]]
 CoreQuery = Callable[[Any, Actor, Sequence[uuid.UUID]], Awaitable[list[T]]]
 
 
@@ -23,10 +22,10 @@ class LoaderSet:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         actor: Actor,
         *,
-        reads: AsyncEngine | None = None,
+        reads: Engine | None = None,
     ) -> None:
         self._sessions = sessions
         self._actor = actor
@@ -50,6 +49,6 @@ class LoaderSet:
             if self._reads is None:
                 async with self._sessions() as session:
                     return await query(session, self._actor, keys)
-            return await query(RawReads(self._reads), self._actor, keys)
+            return await query(self._reads, self._actor, keys)
 
         return DataLoader(load_fn=load)

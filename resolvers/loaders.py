@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from domain.roles import Actor
+from persistence.db import Engine, Sessions
 from persistence.repositories import family
 from resolvers.attendance.loaders import AttendanceLoaders
 from resolvers.loader_set import LoaderSet
@@ -20,10 +19,10 @@ from resolvers.loader_set import LoaderSet
 class Loaders(LoaderSet):
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         actor: Actor,
         *,
-        reads: AsyncEngine | None = None,
+        reads: Engine | None = None,
     ) -> None:
         super().__init__(sessions, actor, reads=reads)
         self.child_by_id = self._read_loader(family.children_by_ids)

@@ -21,7 +21,6 @@ from strawberry.types import ExecutionResult
 
 from domain.errors import DomainError
 from domain.policy import can_use_introspection_in_production
-from persistence.repositories import audit
 
 log = logging.getLogger("hoiku.graphql")
 
@@ -96,21 +95,19 @@ def _without_suggestions(error: GraphQLError) -> GraphQLError:
     )
 
 
+async def flush_audit_reads(context: object) -> None:
+    """The context's buffered special-care reads, audited (``RequestContext``)."""
+    flush = getattr(context, "flush_audit_reads", None)
+    if flush is not None:
+        await flush()
+
+
 class FlushAuditReads(SchemaExtension):
     """Write one audit row per special-care item and record read in this operation."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         yield
-        context = self.execution_context.context
-        if not context.audit.reads or context.actor_or_none is None:
-            return
-        records = context.audit.drain()
-        reads = context.services.reads
-        if reads is None:
-            async with context.sessions.begin() as session:
-                await audit.append(session, context.actor_or_none, records)
-            return
-        await audit.append_on_driver(reads, context.actor_or_none, records)
+        await flush_audit_reads(self.execution_context.context)
 
 
 class IntrospectionOnlyForAdminsInProduction(SchemaExtension):

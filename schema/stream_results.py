@@ -13,8 +13,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from persistence.repositories import audit
-from schema.extensions import coded
+from schema.extensions import coded, flush_audit_reads
 
 
 class SubscriptionResults(SchemaExtension):
@@ -24,15 +23,5 @@ class SubscriptionResults(SchemaExtension):
         if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
             if isinstance(result, ExecutionResult) and result.errors:
                 result.errors = [coded(error) for error in result.errors]
-            await _flush_audit_reads(self.execution_context.context)
+            await flush_audit_reads(self.execution_context.context)
         yield
-
-
-async def _flush_audit_reads(context: object) -> None:
-    reads = getattr(context, "audit", None)
-    actor = getattr(context, "actor_or_none", None)
-    if reads is None or not reads.reads or actor is None:
-        return
-    records = reads.drain()
-    async with context.sessions.begin() as session:  # type: ignore[attr-defined]
-        await audit.append(session, actor, records)

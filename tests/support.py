@@ -1,12 +1,19 @@
-"""Test helpers: a GraphQL client over real HTTP plumbing, and a clock tests can move."""
+"""Test helpers: a GraphQL client over real HTTP plumbing, a clock tests can move, and
+the statements an operation runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import event
+
+from persistence import driver
+from resolvers.services import Services
 
 
 class MutableClock:
@@ -55,3 +62,25 @@ class GraphQLClient:
         )
         assert not result.errors, result.errors
         return str(result.data["login"]["accessToken"])
+
+
+@contextmanager
+def recorded_statements(services: Services) -> Iterator[list[str]]:
+    """The SQL of every statement run while inside: SQLAlchemy's (both pools) and the
+    driver path's (``persistence.driver.statement_observers``)."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    # Units of work and single-statement reads have separate pools: count both.
+    engines = [e.sync_engine for e in (services.engine, services.reads) if e is not None]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    driver.statement_observers.append(statements.append)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+        driver.statement_observers.remove(statements.append)

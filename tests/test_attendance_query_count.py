@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from persistence import raw_reads
-from resolvers.services import Services
 from tests.attendance_support import CHECK_IN, DayClock
 from tests.factories import PASSWORD, build_world
+from tests.support import recorded_statements
 
 ISSUE = "mutation($g: ID!) { issueFamilyQrToken(guardianId: $g) { token } }"
 KIOSK_STAMP = """mutation($input: KioskStampInput!) {
@@ -24,25 +20,6 @@ KIOSK_STAMP = """mutation($input: KioskStampInput!) {
 # heads with their two events (one statement). No staff count: a second child does not
 # change the staff a 3-year-olds' room requires.
 KIOSK_STAMP_STATEMENTS = 7
-
-
-@contextmanager
-def recorded_statements(services: Services) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engines = [e.sync_engine for e in (services.engine, services.reads) if e is not None]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    raw_reads.statement_observers.append(statements.append)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
-        raw_reads.statement_observers.remove(statements.append)
 
 
 @pytest.fixture
@@ -64,7 +41,7 @@ async def test_a_kiosk_stamp_costs_a_fixed_number_of_statements(api, services, d
     issued = await api(ISSUE, {"g": str(second.guardian.id)}, token=director)
     token = issued.data["issueFamilyQrToken"]["token"]
     kiosk_id = (await api("{ viewer { id } }", token=kiosk)).data["viewer"]["id"]
-    services.extras["generations"].forget(uuid.UUID(kiosk_id))
+    services.generations.forget(uuid.UUID(kiosk_id))
     variables = {"input": {"childId": str(second.child.id), "kind": "ARRIVAL", "qrToken": token}}
     with recorded_statements(services) as statements:
         result = await api(KIOSK_STAMP, variables, token=kiosk)

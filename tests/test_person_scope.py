@@ -312,7 +312,7 @@ async def _old_class_stream(
     services: Services, redis: RedisServer, world: World
 ) -> list[dict[str, Any]]:
     """The old teacher replays room a's stream from its start over a real WebSocket."""
-    own = dataclasses.replace(services, extras={})
+    own = dataclasses.replace(services, hub=None, publisher=None, session_watch=None)
     settings = Settings(redis_url=redis.url, secret_key=TEST_SECRET)
     selection = " ".join(p.document[3:] for p in PROBES.values() if p.document.startswith("ws:"))
     stream = channels.classroom_attendance(world.room_a.id)

@@ -48,7 +48,7 @@ LIVE = subscription(
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(services: Services) -> AsyncIterator[InProcessServer]:
     redis: RedisServer = await started_redis()
-    own = dataclasses.replace(services, extras={})
+    own = dataclasses.replace(services, hub=None, publisher=None, session_watch=None)
     settings = Settings(redis_url=redis.url, secret_key=TEST_SECRET)
     try:
         async with in_process_server(create_app(settings, services=own)) as running:

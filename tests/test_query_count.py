@@ -3,44 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from persistence import raw_reads
 from resolvers.services import Services
 from tests.factories import PASSWORD, build_world
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, recorded_statements
 
 ROSTER = """query($id: ID!) { classroom(id: $id) { children {
     displayName allergies { allergen } guardians { familyName mobilePhone } } } }"""
 
 # token generation check, classroom, its children, their guardians, the audit insert
 ROSTER_STATEMENTS = 5
-
-
-@contextmanager
-def recorded_statements(services: Services) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    # Units of work and single-statement reads have separate pools: count both.
-    engines = [e.sync_engine for e in (services.engine, services.reads) if e is not None]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    # Hot reads run on the driver directly and report their statements here.
-    raw_reads.statement_observers.append(statements.append)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
-        raw_reads.statement_observers.remove(statements.append)
 
 
 @pytest.mark.parametrize("per_room", [2, 10])
@@ -51,7 +25,7 @@ async def test_class_roster_statement_count_does_not_grow_with_the_class(
     token = await api.login(world.logins["teacher"], PASSWORD)
     account_id = (await api("{ viewer { id } }", token=token)).data["viewer"]["id"]
     # Start from a cold token-generation cache so the count never depends on timing.
-    services.extras["generations"].forget(uuid.UUID(account_id))
+    services.generations.forget(uuid.UUID(account_id))
     with recorded_statements(services) as statements:
         result = await api(ROSTER, {"id": str(world.room_a.id)}, token=token)
     assert result.errors == []

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import StreamEventRow
-from persistence.repositories.events import EventBatch, append_event, events_after
+from persistence.repositories.events import EventBatch, StreamLog, append_events, events_after
 from realtime.broadcast import Broadcast, RedisPubSubBackend, Subscriber
 from realtime.channels import channel_of
 from realtime.hub import FollowerLagged, StreamHub
@@ -70,7 +70,7 @@ async def hub_on(url: str, sessions: Any, **options: Any) -> AsyncIterator[tuple
         await hub.catch_up(channels)
 
     broadcast = CountingBroadcast(RedisPubSubBackend(url, on_reconnect=on_reconnect))
-    hub = StreamHub(broadcast, sessions, **options)
+    hub = StreamHub(broadcast, StreamLog(sessions), **options)
     async with broadcast:
         try:
             yield hub, broadcast
@@ -87,7 +87,7 @@ async def append(services: Any, publisher: Publisher | None, stream: str, n: int
     batch = EventBatch()
     async with services.sessions.begin() as session:
         for _ in range(n):
-            await append_event(session, batch, stream=stream, kind="checked_in", subject_id=None)
+            await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
     if publisher is not None:
         await publisher.publish(batch)
 
@@ -116,7 +116,7 @@ async def test_many_local_followers_share_one_subscription_and_read_nothing_per_
     stream = new_stream()
     async with (
         hub_on(redis.url, sessions) as (hub, broadcast),
-        running_realtime(redis.url, services.sessions) as writer,
+        running_realtime(redis.url, StreamLog(services.sessions)) as writer,
         contextlib.AsyncExitStack() as stack,
     ):
         followers = [await stack.enter_async_context(hub.follow(stream, None)) for _ in range(20)]
@@ -136,15 +136,15 @@ async def test_an_event_taken_from_its_message_equals_the_stored_row(services, r
     stream, child = new_stream(), uuid.uuid4()
     async with (
         hub_on(redis.url, sessions) as (hub, _),
-        running_realtime(redis.url, services.sessions) as writer,
+        running_realtime(redis.url, StreamLog(services.sessions)) as writer,
         hub.follow(stream, None) as events,
     ):
         batch = EventBatch()
         async with services.sessions.begin() as session:
-            await append_event(
+            await append_events(
                 session,
                 batch,
-                stream=stream,
+                [stream],
                 kind="checked_in",
                 subject_id=child,
                 payload={"child_id": str(child)},
@@ -172,15 +172,13 @@ async def test_a_message_after_a_gap_reads_the_stream_and_delivers_every_event_i
     stream = new_stream()
     async with (
         hub_on(redis.url, sessions) as (hub, _),
-        running_realtime(redis.url, services.sessions) as writer,
+        running_realtime(redis.url, StreamLog(services.sessions)) as writer,
         hub.follow(stream, None) as events,
     ):
         batch = EventBatch()
         async with services.sessions.begin() as session:
             for _ in range(3):
-                await append_event(
-                    session, batch, stream=stream, kind="checked_in", subject_id=None
-                )
+                await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
         reads.clear()
         await writer.publisher.publish(EventBatch(batch.events[2:]))  # 1 and 2 never announced
         assert await collect(events, 3) == [1, 2, 3]
@@ -207,7 +205,7 @@ async def test_a_version_1_hint_still_delivers_the_events_from_the_database(
 async def test_concurrent_writers_are_followed_in_commit_order_without_gaps(services, redis):
     stream = new_stream()
     async with (
-        running_realtime(redis.url, services.sessions) as rt,
+        running_realtime(redis.url, StreamLog(services.sessions)) as rt,
         rt.hub.follow(stream, None) as live,
     ):
         await asyncio.gather(*(append(services, rt.publisher, stream) for _ in range(30)))
@@ -216,7 +214,7 @@ async def test_concurrent_writers_are_followed_in_commit_order_without_gaps(serv
 
 async def test_resume_sends_missed_events_from_the_database_then_live_ones(services, redis):
     stream = new_stream()
-    async with running_realtime(redis.url, services.sessions) as rt:
+    async with running_realtime(redis.url, StreamLog(services.sessions)) as rt:
         await append(services, rt.publisher, stream, n=7)  # nobody listening
         async with rt.hub.follow(stream, 3) as events:
             assert await collect(events, 4) == [4, 5, 6, 7]
@@ -226,7 +224,7 @@ async def test_resume_sends_missed_events_from_the_database_then_live_ones(servi
 
 async def test_a_resume_reads_past_one_page_of_backlog(services, redis):
     stream = new_stream()
-    async with running_realtime(redis.url, services.sessions) as rt:
+    async with running_realtime(redis.url, StreamLog(services.sessions)) as rt:
         await append(services, None, stream, n=1200)
         assert await follow_until(rt.hub, stream, 0, 1200) == list(range(1, 1201))
 
@@ -235,7 +233,7 @@ async def test_a_burst_bigger_than_the_queue_reaches_a_reading_follower_in_full(
     stream = new_stream()
     async with (
         hub_on(redis.url, services.sessions, queue_size=4) as (hub, _),
-        running_realtime(redis.url, services.sessions) as writer,
+        running_realtime(redis.url, StreamLog(services.sessions)) as writer,
         hub.follow(stream, None) as events,
     ):
         await append(services, writer.publisher, stream, n=50)  # one commit, one delivery
@@ -249,7 +247,7 @@ async def test_a_follower_that_stops_taking_events_ends_with_its_last_seq_and_re
     stream = new_stream()
     async with (
         hub_on(redis.url, services.sessions, queue_size=2, max_stall=4) as (hub, _),
-        running_realtime(redis.url, services.sessions) as writer,
+        running_realtime(redis.url, StreamLog(services.sessions)) as writer,
     ):
         async with hub.follow(stream, None) as slow, hub.follow(stream, None) as fast:
             await append(services, writer.publisher, stream, n=2)
@@ -266,7 +264,7 @@ async def test_a_follower_that_stops_taking_events_ends_with_its_last_seq_and_re
 async def test_a_lost_notification_is_made_good_by_the_next_one(services, redis):
     stream = new_stream()
     async with (
-        running_realtime(redis.url, services.sessions) as rt,
+        running_realtime(redis.url, StreamLog(services.sessions)) as rt,
         rt.hub.follow(stream, None) as events,
     ):
         await append(services, None, stream, n=3)  # committed, never announced
@@ -277,7 +275,7 @@ async def test_a_lost_notification_is_made_good_by_the_next_one(services, redis)
 async def test_an_unknown_message_version_still_wakes_the_stream(services, redis):
     stream = new_stream()
     async with (
-        running_realtime(redis.url, services.sessions) as rt,
+        running_realtime(redis.url, StreamLog(services.sessions)) as rt,
         rt.hub.follow(stream, None) as events,
     ):
         await append(services, None, stream, n=2)
@@ -288,7 +286,7 @@ async def test_an_unknown_message_version_still_wakes_the_stream(services, redis
 async def test_a_malformed_version_2_message_still_wakes_the_stream(services, redis):
     stream = new_stream()
     async with (
-        running_realtime(redis.url, services.sessions) as rt,
+        running_realtime(redis.url, StreamLog(services.sessions)) as rt,
         rt.hub.follow(stream, None) as events,
     ):
         await append(services, None, stream)
@@ -318,7 +316,7 @@ async def test_a_redis_restart_mid_stream_loses_and_repeats_nothing(services, ca
     stream = new_stream()
     try:
         async with (
-            running_realtime(redis.url, services.sessions) as rt,
+            running_realtime(redis.url, StreamLog(services.sessions)) as rt,
             contextlib.AsyncExitStack() as stack,
         ):
             followers = [
@@ -346,13 +344,11 @@ async def test_publishing_never_keeps_a_mutation_waiting_on_redis(services, capl
     redis = await started_redis()
     stream = new_stream()
     try:
-        async with running_realtime(redis.url, services.sessions) as rt:
+        async with running_realtime(redis.url, StreamLog(services.sessions)) as rt:
             await redis.kill()
             batch = EventBatch()
             async with services.sessions.begin() as session:
-                await append_event(
-                    session, batch, stream=stream, kind="checked_in", subject_id=None
-                )
+                await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
             started = time.perf_counter()
             await rt.publisher.publish(batch)  # returns at once; the retries run behind
             returned_after = time.perf_counter() - started

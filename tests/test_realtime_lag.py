@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from domain.roles import Actor, Role
-from persistence.repositories.events import EventBatch, append_event
+from persistence.repositories.events import EventBatch, StreamLog, append_events
 from realtime import channels
 from realtime.broadcast import make_broadcast
 from realtime.hub import StreamHub
@@ -24,7 +24,7 @@ async def append(services: Any, publisher: Publisher, stream: str, n: int) -> No
     batch = EventBatch()
     async with services.sessions.begin() as session:
         for _ in range(n):
-            await append_event(session, batch, stream=stream, kind="checked_in", subject_id=None)
+            await append_events(session, batch, [stream], kind="checked_in", subject_id=None)
     await publisher.publish(batch)
 
 
@@ -34,9 +34,9 @@ async def test_a_lagging_subscription_ends_with_resubscribe_and_resumes_without_
     schema = build_schema()
     query = subscription("attendanceChanged", "cursor")
     async with make_broadcast(None) as broadcast:
-        hub = StreamHub(broadcast, services.sessions, queue_size=2, max_stall=4)
+        hub = StreamHub(broadcast, StreamLog(services.sessions), queue_size=2, max_stall=4)
         publisher = Publisher(broadcast)
-        own = dataclasses.replace(services, extras={"hub": hub, "publisher": publisher})
+        own = dataclasses.replace(services, hub=hub, publisher=publisher)
         context = RequestContext(services=own, actor=Actor(uuid.uuid4(), Role.WARD_ADMIN))
 
         variables = {"id": str(world.room_a.id), "after": encode_cursor(stream, 0)}

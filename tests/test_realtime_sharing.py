@@ -48,7 +48,7 @@ class Live:
 @pytest_asyncio.fixture(scope="module")
 async def live(services: Services) -> AsyncIterator[Live]:
     redis: RedisServer = await started_redis()
-    own = dataclasses.replace(services, extras={})
+    own = dataclasses.replace(services, hub=None, publisher=None, session_watch=None)
     settings = Settings(redis_url=redis.url, secret_key=TEST_SECRET)
     try:
         async with in_process_server(create_app(settings, services=own)) as server:
@@ -64,7 +64,8 @@ def since_start(room: ClassroomRow) -> dict[str, str]:
 
 async def every_tablet_live(live: Live, room: ClassroomRow, tablets: int) -> None:
     """Past their permission checks and following: only the event's reads remain."""
-    hub = live.services.extras["hub"]
+    hub = live.services.hub
+    assert hub is not None
     stream = channels.classroom_attendance(room.id)
     for _ in range(1000):  # the hub has no event to wait on: poll for up to 10 s
         if hub.live_followers(stream) >= tablets:

@@ -42,7 +42,7 @@ EVENT = "cursor kind occurredAt child { id displayName }"
 
 @dataclasses.dataclass
 class Live:
-    services: Services  # the server's own (its extras hold the hub and publisher)
+    services: Services  # the server's own (the lifespan sets its hub and publisher)
     server: InProcessServer
 
     async def token(self, world: World, role: str) -> str:
@@ -61,7 +61,7 @@ async def redis() -> AsyncIterator[RedisServer]:
 
 @pytest_asyncio.fixture(scope="module")
 async def live(services: Services, redis: RedisServer) -> AsyncIterator[Live]:
-    own = dataclasses.replace(services, extras={})
+    own = dataclasses.replace(services, hub=None, publisher=None, session_watch=None)
     settings = Settings(redis_url=redis.url, secret_key=TEST_SECRET)
     async with in_process_server(create_app(settings, services=own)) as server:
         yield Live(own, server)
@@ -236,7 +236,7 @@ async def test_without_a_cursor_only_events_from_now_on_arrive(live, world, serv
     async with await live.connect(world, "director") as office:
         op = await office.subscribe(subscription("attendanceChanged", EVENT), {"id": str(room.id)})
         async with asyncio.timeout(5):  # a live-only subscription has no first event to await
-            while not live.services.extras["hub"].live_followers(stream):  # noqa: ASYNC110
+            while not live.services.hub.live_followers(stream):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         await stamp(live, token, CHECK_OUT, child)
         received = await receive_stream(op, services, stream, seen=earlier)

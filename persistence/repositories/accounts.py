@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import AccountClassroomRow, AccountRow, LoginThrottleRow, RefreshTokenRow
 from persistence.repositories import throttle
+from persistence.repositories.batch import one_per_key
 
 
 async def account_by_login_id(session: AsyncSession, login_id: str) -> AccountRow | None:
@@ -85,3 +87,10 @@ async def generation_of(session: AsyncSession, account_id: uuid.UUID) -> int | N
     if row is None or row.disabled:
         return None
     return int(row.token_generation)
+
+
+async def display_names_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[str | None]:
+    """Display names of accounts (staff who acknowledged or corrected something)."""
+    query = select(AccountRow.id, AccountRow.display_name).where(AccountRow.id.in_(ids))
+    found = one_per_key(ids, (await session.execute(query)).all(), lambda r: r[0])
+    return [r[1] if r is not None else None for r in found]

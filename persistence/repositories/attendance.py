@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.attendance import Stamp, StampKind
 from domain.roles import Actor
+from persistence import driver
+from persistence.driver import Statement
 from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
-from persistence.raw_reads import Build, RawReads
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import attendance_scope, child_scope
 
@@ -76,12 +77,8 @@ class StampTarget:
     arrival_cutoff: time
 
 
-async def stamp_target(
-    session: AsyncSession, actor: Actor, child_id: uuid.UUID
-) -> StampTarget | None:
-    """The child within the actor's scope, placed in a classroom, with its classroom's
-    attendance lock taken (as ``lock_classroom`` would) in the same statement."""
-    query = (
+def _stamp_target(actor: Actor) -> Select[Any]:
+    return (
         select(
             ChildRow.id,
             ChildRow.facility_id,
@@ -94,10 +91,20 @@ async def stamp_target(
         )
         .join(ClassroomRow, ClassroomRow.id == ChildRow.classroom_id)
         .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
-        .where(ChildRow.id == child_id, child_scope(actor))
+        .where(ChildRow.id == bindparam("child_id"), child_scope(actor))
     )
-    row = (await session.execute(query)).first()
-    return StampTarget(*row[:-1]) if row is not None else None
+
+
+_STAMP_TARGET = Statement.scoped("stamp_target", _stamp_target)
+
+
+async def stamp_target(
+    session: AsyncSession, actor: Actor, child_id: uuid.UUID
+) -> StampTarget | None:
+    """The child within the actor's scope, placed in a classroom, with its classroom's
+    attendance lock taken (as ``lock_classroom`` would) in the same statement."""
+    rows = await driver.fetch(session, _STAMP_TARGET, {"child_id": child_id}, actor=actor)
+    return StampTarget(*tuple(rows[0])[:-1]) if rows else None
 
 
 async def stamp_by_key(
@@ -109,15 +116,50 @@ async def stamp_by_key(
     return await session.scalar(query)
 
 
-async def insert_stamp(session: AsyncSession, values: dict[str, Any]) -> AttendanceStampRow | None:
-    """Insert unless the account already used this idempotency key; the new row, or None."""
-    statement = (
-        insert(AttendanceStampRow)
-        .values(id=uuid.uuid4(), **values)
-        .on_conflict_do_nothing(index_elements=["account_id", "idempotency_key"])
-        .returning(AttendanceStampRow)
+_STAMP_COLUMNS = [c.name for c in AttendanceStampRow.__table__.columns]
+_INSERT_STAMP = Statement.fixed(
+    "insert_stamp",
+    insert(AttendanceStampRow)
+    .values({name: bindparam(name) for name in _STAMP_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["account_id", "idempotency_key"])
+    .returning(*AttendanceStampRow.__table__.columns),
+)
+
+
+async def insert_stamp(session: AsyncSession, values: Mapping[str, Any]) -> Any | None:
+    """Insert unless the account already used this idempotency key: the new row (a read
+    row with the stamp's columns), or None."""
+    row = {name: None for name in _STAMP_COLUMNS} | {"voided": False} | dict(values)
+    row["id"] = row["id"] or uuid.uuid4()
+    rows = await driver.fetch(session, _INSERT_STAMP, row)
+    return rows[0] if rows else None
+
+
+_DAY_OF_CLASSROOM = Statement.fixed(
+    "day_of_classroom",
+    select(
+        AttendanceStampRow.id,
+        AttendanceStampRow.child_id,
+        AttendanceStampRow.kind,
+        AttendanceStampRow.at,
+        AttendanceStampRow.corrects_id,
+        AttendanceStampRow.voided,
+        ChildRow.date_of_birth,
     )
-    return (await session.scalars(statement)).one_or_none()
+    .join(ChildRow, ChildRow.id == AttendanceStampRow.child_id)
+    .where(
+        AttendanceStampRow.classroom_id == bindparam("classroom_id"),
+        AttendanceStampRow.day == bindparam("day"),
+    ),
+)
+
+
+async def day_of_classroom(
+    session: AsyncSession, classroom_id: uuid.UUID, day: date
+) -> Sequence[Any]:
+    """The class's stamps of the day, each with the child's birth date."""
+    values = {"classroom_id": classroom_id, "day": day}
+    return await driver.fetch(session, _DAY_OF_CLASSROOM, values)
 
 
 async def stamp_by_id(session: AsyncSession, stamp_id: uuid.UUID) -> AttendanceStampRow | None:
@@ -157,10 +199,54 @@ async def is_corrected(session: AsyncSession, stamp_id: uuid.UUID) -> bool:
     return bool(await session.scalar(query))
 
 
+async def arrival_cutoffs_by_child_ids(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, time]:
+    """Each child's facility's arrival cutoff, for children whose attendance the actor reaches."""
+    rows = await session.execute(
+        select(ChildRow.id, FacilityRow.arrival_cutoff)
+        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
+        .where(ChildRow.id.in_(set(ids)), attendance_scope(actor))
+    )
+    return {child: cutoff for child, cutoff in rows}
+
+
+async def attendance_child_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The ids among ``ids`` of children whose attendance the actor reaches."""
+    query = select(ChildRow.id).where(ChildRow.id.in_(ids), attendance_scope(actor))
+    return set(await session.scalars(query))
+
+
+async def classroom_for_room(
+    session: AsyncSession, classroom_id: uuid.UUID
+) -> tuple[ClassroomRow, dict[str, int] | None, time]:
+    """The classroom, its facility's ratio overrides and arrival cutoff."""
+    classroom, overrides, cutoff = (
+        await session.execute(
+            select(ClassroomRow, FacilityRow.staff_ratios, FacilityRow.arrival_cutoff)
+            .join(FacilityRow, FacilityRow.id == ClassroomRow.facility_id)
+            .where(ClassroomRow.id == classroom_id)
+        )
+    ).one()
+    return classroom, overrides, cutoff
+
+
+async def births_of_classroom(
+    session: AsyncSession, classroom_id: uuid.UUID
+) -> list[tuple[uuid.UUID, date]]:
+    """(child, date of birth) of every child on the class roster."""
+    rows = await session.execute(
+        select(ChildRow.id, ChildRow.date_of_birth).where(ChildRow.classroom_id == classroom_id)
+    )
+    return [(child, born) for child, born in rows]
+
+
 # Scoped batch reads for DataLoaders.
 
 
-# The single-statement ones also run on the asyncpg driver (``RawReads``), so a stamp
+# The single-statement ones also run on the asyncpg driver (``driver.read_batch``), so a stamp
 # pushed to a class's tablets is read without a session's BEGIN/ROLLBACK. Either way
 # they return read-only rows (attribute access, the stamp table's columns).
 _STAMP = AttendanceStampRow.__table__
@@ -185,18 +271,10 @@ def _corrections_by_stamp_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[
     )
 
 
-async def _run(
-    reader: AsyncSession | RawReads, name: str, build: Build, actor: Actor, ids: Sequence[uuid.UUID]
-) -> Iterable[Any]:
-    if isinstance(reader, RawReads):
-        return await reader.fetch(name, build, actor, ids)
-    return await reader.execute(build(actor, ids))
-
-
 async def stamps_by_ids(
-    reader: AsyncSession | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    reader: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await _run(reader, "stamps_by_ids", _stamps_by_ids, actor, ids)
+    rows = await driver.read_batch(reader, _stamps_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
@@ -222,8 +300,8 @@ def _corrects(row: Any) -> uuid.UUID:
 
 
 async def corrections_by_stamp_ids(
-    reader: AsyncSession | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    reader: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
     """The stamp that corrected each one, if any."""
-    rows = await _run(reader, "corrections_by_stamp_ids", _corrections_by_stamp_ids, actor, ids)
+    rows = await driver.read_batch(reader, _corrections_by_stamp_ids, actor, ids)
     return one_per_key(ids, rows, _corrects)

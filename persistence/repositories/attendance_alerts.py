@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, select, true
@@ -14,7 +14,13 @@ from sqlalchemy.orm import aliased
 
 from domain.attendance import EXCUSING_KINDS
 from domain.roles import Actor, Role
-from persistence.models import AttendanceAlertRow, AttendanceNoticeRow, AttendanceStampRow, ChildRow
+from persistence.models import (
+    AttendanceAlertRow,
+    AttendanceNoticeRow,
+    AttendanceStampRow,
+    ChildRow,
+    FacilityRow,
+)
 from persistence.repositories.attendance_notices import is_current
 from persistence.repositories.batch import one_per_key
 
@@ -65,10 +71,23 @@ def _has_excusing_notice(day: date) -> ColumnElement[bool]:
     )
 
 
+async def arrival_cutoff_of(session: AsyncSession, facility_id: uuid.UUID) -> time | None:
+    query = select(FacilityRow.arrival_cutoff).where(FacilityRow.id == facility_id)
+    return await session.scalar(query)
+
+
+async def arrival_cutoffs(session: AsyncSession) -> list[tuple[uuid.UUID, time]]:
+    """(facility, arrival cutoff) of every facility."""
+    rows = await session.execute(select(FacilityRow.id, FacilityRow.arrival_cutoff))
+    return [(facility, cutoff) for facility, cutoff in rows]
+
+
 async def children_missing(
     session: AsyncSession, facility_id: uuid.UUID, day: date
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(child, classroom) of every enrolled child with no stamp and no excusing notice."""
+    """(child, classroom) of every enrolled child with no stamp and no excusing notice:
+    ``domain.attendance.is_missing_at_cutoff`` for a whole facility in one query (its
+    effective stamps and ``EXCUSING_KINDS``), pinned equal to it by a test."""
     query = (
         select(ChildRow.id, ChildRow.classroom_id)
         .where(

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Actor, Role
+from persistence import driver
+from persistence.driver import Statement
 from persistence.models import AuditEntryRow
-from persistence.raw_reads import on_driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ _RECORD_FACILITY = f"""
 # One statement of constant shape whatever the number of entries, so it is
 # compiled once and cached; a multi-row VALUES list would be compiled anew for
 # every size (that compile was most of a roster request's audit cost).
-APPEND = text(
+_APPEND_SQL = text(
     f"""
     INSERT INTO audit_log (account_id, role, action, item, entity, record_id, facility_id, client)
     SELECT :account_id, :role, e.action, e.item, e.entity, e.record_id,
@@ -93,47 +94,32 @@ APPEND = text(
 )
 
 
+_APPEND = Statement.fixed("audit.append", _APPEND_SQL)
+
+
 async def append(
-    session: AsyncSession | AsyncConnection,
+    db: driver.Db,
     actor: Actor | None,
     records: Iterable[AuditRecord],
     *,
     role: str | None = None,
     client: str = "",
 ) -> None:
-    """Append entries in one statement; the caller's transaction commits them."""
-    entries = list(records)
-    if entries:
-        await session.execute(APPEND, parameters(actor, entries, role=role, client=client))
+    """Append entries in one statement, on the driver path.
 
-
-async def append_on_driver(
-    engine: AsyncEngine, actor: Actor | None, records: Iterable[AuditRecord]
-) -> None:
-    """``append`` in autocommit on the asyncpg driver: the same statement, compiled once.
-
-    Used for the audit rows of reads, written after every query that read a
-    special-care item; a single INSERT needs no surrounding transaction.
+    On a session or connection the caller's transaction commits them; on the
+    autocommit engine (the audit rows of reads, written after every query that
+    read a special-care item) the single INSERT needs no transaction around it.
     """
     entries = list(records)
-    if not entries:
-        return
-    global _compiled_append
-    if _compiled_append is None:
-        compiled = APPEND.compile(dialect=engine.dialect)
-        _compiled_append = (compiled.string, tuple(compiled.positiontup or ()))
-    sql, order = _compiled_append
-    values = parameters(actor, entries, role=None, client="")
-    await on_driver(engine, sql, [values[name] for name in order], fetch=False)
+    if entries:
+        await driver.fetch(db, _APPEND, _parameters(actor, entries, role=role, client=client))
 
 
-_compiled_append: tuple[str, tuple[str, ...]] | None = None
-
-
-def parameters(
+def _parameters(
     actor: Actor | None, entries: list[AuditRecord], *, role: str | None, client: str
 ) -> dict[str, Any]:
-    """The values of ``APPEND`` for these entries (the attendance driver runs it too)."""
+    """The values of ``_APPEND`` for these entries."""
     return {
         "account_id": actor.account_id if actor else None,
         "actor_facility_id": actor.facility_id if actor else None,

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from persistence.models import StreamEventRow
-
-# Also returns the transaction's now(), the value the created_at default would store: the
-# event is inserted with it, so the published event equals the stored one, at no extra
-# statement (the events of a unit of work still go in one INSERT at flush).
-_NEXT_SEQ = text(
-    "INSERT INTO stream_head (stream, seq) VALUES (:stream, 1) "
-    "ON CONFLICT (stream) DO UPDATE SET seq = stream_head.seq + 1 RETURNING seq, now()"
-)
+from persistence import driver
+from persistence.driver import Statement
+from persistence.models import StreamEventRow, StreamHeadRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,34 +41,82 @@ class EventBatch:
     events: list[PendingEvent] = field(default_factory=list)
 
 
-async def append_event(
+# Every stream's head moves in one statement, in the order given (the fixed lock order of
+# streams: each head row stays locked until the transaction ends, so concurrent writers to
+# one stream get distinct seqs in commit order), and the events go in with the seqs they
+# got and the transaction's now(), which the published events carry too.
+_APPEND_EVENTS = Statement.fixed(
+    "append_events",
+    text(
+        """
+    WITH heads AS (
+        INSERT INTO stream_head (stream, seq)
+        SELECT s.stream, 1 FROM unnest(CAST(:streams AS varchar[])) WITH ORDINALITY
+             AS s(stream, n) ORDER BY s.n
+        ON CONFLICT (stream) DO UPDATE SET seq = stream_head.seq + 1
+        RETURNING stream, seq
+    )
+    INSERT INTO stream_event (stream, seq, kind, subject_id, payload, created_at)
+    SELECT heads.stream, heads.seq, :kind, :subject_id, CAST(:payload AS jsonb), now()
+      FROM heads
+    RETURNING stream, seq, created_at
+    """
+    ).bindparams(bindparam("subject_id", type_=UUID(as_uuid=True))),
+)
+
+
+async def append_events(
     session: AsyncSession,
     batch: EventBatch,
+    streams: Sequence[str],
     *,
-    stream: str,
     kind: str,
     subject_id: uuid.UUID | None,
     payload: dict[str, Any] | None = None,
-) -> PendingEvent:
-    """Append an event with the stream's next sequence number.
+) -> list[PendingEvent]:
+    """One event on each of ``streams``, with each stream's next seq, added to ``batch``
+    in the order the heads were taken (the order given)."""
+    values = {
+        "streams": list(streams),
+        "kind": kind,
+        "subject_id": subject_id,
+        "payload": json.dumps(payload or {}),
+    }
+    rows = {row.stream: row for row in await driver.fetch(session, _APPEND_EVENTS, values)}
+    events = [
+        PendingEvent(s, int(rows[s].seq), kind, subject_id, dict(payload or {}), rows[s].created_at)
+        for s in streams
+    ]
+    batch.events.extend(events)
+    return events
 
-    The ``stream_head`` row stays locked until the transaction ends, so
-    concurrent writers to one stream get distinct seqs in commit order.
-    """
-    seq, created_at = (await session.execute(_NEXT_SEQ, {"stream": stream})).one()
-    event = PendingEvent(stream, int(seq), kind, subject_id, dict(payload or {}), created_at)
-    session.add(
-        StreamEventRow(
-            stream=stream,
-            seq=event.seq,
-            kind=kind,
-            subject_id=subject_id,
-            payload=dict(event.payload),
-            created_at=created_at,
-        )
-    )
-    batch.events.append(event)
-    return event
+
+class StreamLog:
+    """The event log as the realtime hub reads it (``realtime.hub.EventLog``): plain rows,
+    one short session per read (best from the autocommit engine: no BEGIN/ROLLBACK)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def head(self, stream: str) -> int:
+        async with self._sessions() as session:
+            return int((await session.scalar(_HEAD, {"stream": stream})) or 0)
+
+    async def after(self, stream: str, after_seq: int, *, limit: int) -> Sequence[Any]:
+        values = {"stream": stream, "after": after_seq, "page": limit}
+        async with self._sessions() as session:
+            return (await session.execute(_AFTER, values)).all()
+
+
+# Built once: the per-event read then skips building and cache-keying a statement.
+_EVENT = StreamEventRow.__table__
+_AFTER = (
+    select(_EVENT)
+    .where(_EVENT.c.stream == bindparam("stream"), _EVENT.c.seq > bindparam("after"))
+    .order_by(_EVENT.c.seq)
+    .limit(bindparam("page"))
+)
+_HEAD = select(StreamHeadRow.seq).where(StreamHeadRow.stream == bindparam("stream"))
 
 
 async def events_after(

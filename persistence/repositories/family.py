@@ -12,7 +12,7 @@ Code that changes records loads ORM rows itself (see ``family_write``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.roles import Actor, Role
+from persistence import driver
 from persistence.crypto import is_sealed_column
 from persistence.models import (
     ChildRow,
@@ -31,7 +32,6 @@ from persistence.models import (
     HouseholdMemberRow,
     PickupPersonRow,
 )
-from persistence.raw_reads import Build, RawReads
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import child_scope, classroom_scope, facility_scope, guardian_scope
 
@@ -66,14 +66,6 @@ class GuardianLink:
 def _keys(ids: Sequence[uuid.UUID]) -> Any:
     """The batch's keys as one array parameter: the SQL is the same for any batch size."""
     return any_(bindparam("keys", list(ids), type_=ARRAY(UUID(as_uuid=True))))
-
-
-async def _run(
-    reader: Reader | RawReads, name: str, build: Build, actor: Actor, ids: Sequence[uuid.UUID]
-) -> Iterable[Any]:
-    if isinstance(reader, RawReads):
-        return await reader.fetch(name, build, actor, ids)
-    return await reader.execute(build(actor, ids))
 
 
 def _children_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
@@ -121,16 +113,16 @@ def _facilities_by_ids(actor: Actor, ids: Sequence[uuid.UUID]) -> Select[Any]:
 
 
 async def children_by_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await _run(session, "children_by_ids", _children_by_ids, actor, ids)
+    rows = await driver.read_batch(session, _children_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
 async def children_by_classroom_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    rows = await _run(session, "children_by_classroom", _children_by_classroom_ids, actor, ids)
+    rows = await driver.read_batch(session, _children_by_classroom_ids, actor, ids)
     return many_per_key(ids, rows, _classroom_of)
 
 
@@ -140,28 +132,28 @@ def _classroom_of(child: Any) -> uuid.UUID:
 
 
 async def children_by_guardian_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    rows = await _run(session, "children_by_guardian", _children_by_guardian_ids, actor, ids)
+    rows = await driver.read_batch(session, _children_by_guardian_ids, actor, ids)
     return many_per_key(ids, rows, lambda r: r.via_guardian_id)
 
 
 async def guardians_by_child_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[list[GuardianLink]]:
     """Guardians of children the actor reaches now (a child keyed by an old stamp or alert
     may have moved out of reach since: its guardians are not handed out then)."""
     if actor.role in _NO_FAMILY_ACCESS:
         return [[] for _ in ids]
-    rows = await _run(session, "guardians_by_child", _guardians_by_child_ids, actor, ids)
+    rows = await driver.read_batch(session, _guardians_by_child_ids, actor, ids)
     grouped = many_per_key(ids, rows, lambda r: r.child_id)
     return [[GuardianLink(row, row) for row in group] for group in grouped]
 
 
 async def guardians_by_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await _run(session, "guardians_by_ids", _guardians_by_ids, actor, ids)
+    rows = await driver.read_batch(session, _guardians_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
@@ -192,9 +184,9 @@ async def pickup_persons_by_child_ids(
 
 
 async def classrooms_by_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await _run(session, "classrooms_by_ids", _classrooms_by_ids, actor, ids)
+    rows = await driver.read_batch(session, _classrooms_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
@@ -210,9 +202,9 @@ async def classrooms_by_facility_ids(
 
 
 async def facilities_by_ids(
-    session: Reader | RawReads, actor: Actor, ids: Sequence[uuid.UUID]
+    session: driver.Reader, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[Any | None]:
-    rows = await _run(session, "facilities_by_ids", _facilities_by_ids, actor, ids)
+    rows = await driver.read_batch(session, _facilities_by_ids, actor, ids)
     return one_per_key(ids, rows, lambda r: r.id)
 
 
@@ -246,4 +238,11 @@ async def children_page(
             return None
         query = query.where(tuple_(*_CHILD_ORDER) > tuple_(*last))
     query = query.order_by(*_CHILD_ORDER).limit(limit + 1)
+    return list(await session.scalars(query))
+
+
+async def children_of_classroom(session: AsyncSession, classroom_id: uuid.UUID) -> list[ChildRow]:
+    """The class roster as ORM rows, unscoped: the caller has checked the classroom is in
+    scope and counts its children even for roles that may not see them one by one."""
+    query = select(ChildRow).where(ChildRow.classroom_id == classroom_id).order_by(*_CHILD_ORDER)
     return list(await session.scalars(query))

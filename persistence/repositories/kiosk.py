@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.pickup import PickupRight, Presenter
 from domain.roles import Actor, Role
+from persistence import driver
+from persistence.driver import Statement
 from persistence.models import (
     ChildRow,
     FamilyQrTokenRow,
@@ -32,11 +34,44 @@ class PinHolder:
     pin_hash: str
 
 
-async def guardian_of_qr_token(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
-    query = select(FamilyQrTokenRow.guardian_id).where(
-        FamilyQrTokenRow.token_hash == token_hash, FamilyQrTokenRow.revoked_at.is_(None)
+_QR_HOLDER = Statement.fixed(
+    "qr_holder_and_right",
+    select(
+        FamilyQrTokenRow.guardian_id,
+        GuardianshipRow.child_id,
+        GuardianshipRow.may_pick_up,
+        GuardianshipRow.pickup_restricted,
     )
-    return await session.scalar(query)
+    .outerjoin(
+        GuardianshipRow,
+        and_(
+            GuardianshipRow.guardian_id == FamilyQrTokenRow.guardian_id,
+            GuardianshipRow.child_id == bindparam("child_id"),
+        ),
+    )
+    .where(
+        FamilyQrTokenRow.token_hash == bindparam("token_hash"),
+        FamilyQrTokenRow.revoked_at.is_(None),
+    ),
+)
+
+
+async def qr_holder_and_right(
+    session: AsyncSession, token_hash: str, child_id: uuid.UUID
+) -> tuple[Presenter, PickupRight | None] | None:
+    """The guardian a live QR code speaks for and their rights to this child; None for an
+    unknown or revoked code."""
+    values = {"token_hash": token_hash, "child_id": child_id}
+    rows = await driver.fetch(session, _QR_HOLDER, values)
+    if not rows:
+        return None
+    row = rows[0]
+    right = (
+        PickupRight(is_guardian=True, may_pick_up=row.may_pick_up, restricted=row.pickup_restricted)
+        if row.child_id is not None
+        else None
+    )
+    return Presenter(guardian_id=row.guardian_id), right
 
 
 async def replace_qr_token(

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, bindparam, false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Actor
+from persistence import driver
+from persistence.driver import Statement
 from persistence.models import ClassroomRow, StaffPresenceRow
 from persistence.repositories.batch import many_per_key, one_per_key
 from persistence.scope import classroom_scope
@@ -30,13 +32,21 @@ async def close_presence(session: AsyncSession, presence_id: uuid.UUID, at: date
     )
 
 
-async def staff_present_count(session: AsyncSession, classroom_id: uuid.UUID, day: date) -> int:
-    query = select(func.count()).where(
-        StaffPresenceRow.classroom_id == classroom_id,
-        StaffPresenceRow.day == day,
+_STAFF_PRESENT = Statement.fixed(
+    "staff_present_count",
+    select(func.count()).where(
+        StaffPresenceRow.classroom_id == bindparam("classroom_id"),
+        StaffPresenceRow.day == bindparam("day"),
         StaffPresenceRow.clocked_out_at.is_(None),
-    )
-    return int(await session.scalar(query) or 0)
+    ),
+)
+
+
+async def staff_present_count(session: AsyncSession, classroom_id: uuid.UUID, day: date) -> int:
+    """Staff clocked in to the class now (a hot statement of stamps: the driver path)."""
+    values = {"classroom_id": classroom_id, "day": day}
+    rows = await driver.fetch(session, _STAFF_PRESENT, values)
+    return int(rows[0][0] or 0)
 
 
 def _presence_scope(actor: Actor) -> ColumnElement[bool]:

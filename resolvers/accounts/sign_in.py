@@ -7,11 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.errors import RateLimited, Unauthenticated
 from domain.roles import Actor, Role
 from hoiku.security import digest, new_opaque_token, verify_password
+from persistence.db import Session as DbSession
 from persistence.models import AccountRow, RefreshTokenRow
 from persistence.repositories import accounts, audit
 from persistence.repositories.audit import AuditRecord
@@ -97,7 +96,7 @@ async def refresh_session(services: Services, refresh_token: str, *, client: str
 
 
 async def _rotate(
-    session: AsyncSession, services: Services, row: RefreshTokenRow, *, client: str
+    session: DbSession, services: Services, row: RefreshTokenRow, *, client: str
 ) -> Session | None:
     account = await accounts.account_by_id(session, row.account_id)
     if account is None or account.disabled:
@@ -134,7 +133,7 @@ async def logout(services: Services, actor: Actor, refresh_token: str | None = N
     return True
 
 
-async def _actor_of(session: AsyncSession, account: AccountRow, *, client: str) -> Actor:
+async def _actor_of(session: DbSession, account: AccountRow, *, client: str) -> Actor:
     role = Role(account.role)
     classrooms = (
         await accounts.classroom_ids_of(session, account.id)
@@ -152,7 +151,7 @@ async def _actor_of(session: AsyncSession, account: AccountRow, *, client: str) 
 
 
 async def _new_refresh_token(
-    session: AsyncSession, services: Services, account_id: uuid.UUID, *, family_id: uuid.UUID
+    session: DbSession, services: Services, account_id: uuid.UUID, *, family_id: uuid.UUID
 ) -> str:
     token, hashed = new_opaque_token()
     session.add(

@@ -11,7 +11,6 @@ token) also forgets the cached generation on every process via ``SessionWatch``.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from domain.errors import Unauthenticated
@@ -19,31 +18,6 @@ from domain.roles import Actor
 from hoiku.security import VerifiedToken
 from persistence.repositories import accounts
 from resolvers.services import Services
-
-
-class GenerationCache:
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._entries: dict[uuid.UUID, tuple[float, int | None]] = {}
-
-    def get(self, account_id: uuid.UUID) -> tuple[bool, int | None]:
-        entry = self._entries.get(account_id)
-        if entry is None or time.monotonic() - entry[0] > self._seconds:
-            return False, None
-        return True, entry[1]
-
-    def put(self, account_id: uuid.UUID, generation: int | None) -> None:
-        self._entries[account_id] = (time.monotonic(), generation)
-
-    def forget(self, account_id: uuid.UUID) -> None:
-        self._entries.pop(account_id, None)
-
-
-def generations(services: Services) -> GenerationCache:
-    cache: GenerationCache | None = services.extras.get("generations")
-    if cache is None:
-        cache = services.extras["generations"] = GenerationCache(services.token_check_seconds)
-    return cache
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -69,7 +43,7 @@ async def actor_from_token(services: Services, token: str, *, client: str) -> Ac
 
 async def is_live(services: Services, verified: VerifiedToken) -> bool:
     """Whether the account still has the token's generation (and is enabled)."""
-    cache = generations(services)
+    cache = services.generations
     account_id = verified.actor.account_id
     known, live = cache.get(account_id)
     if not known:
@@ -82,7 +56,7 @@ async def is_live(services: Services, verified: VerifiedToken) -> bool:
 async def end_sessions(services: Services, account_id: uuid.UUID, generation: int) -> None:
     """After the commit that moved the account to ``generation``: older tokens die now,
     here and (through the session watch) in every other process, sockets included."""
-    generations(services).forget(account_id)
-    watch = services.extras.get("sessions")
+    services.generations.forget(account_id)
+    watch = services.session_watch
     if watch is not None:
         await watch.revoke(account_id, generation)

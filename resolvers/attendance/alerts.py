@@ -13,15 +13,17 @@ import uuid
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from domain.attendance import AttendanceEvent, at_local, is_open_day, local_day
 from domain.pickup import Presenter
 from domain.roles import Actor
-from persistence.models import FacilityRow
 from persistence.repositories import audit
 from persistence.repositories.attendance import StampTarget
-from persistence.repositories.attendance_alerts import children_missing, insert_alert
+from persistence.repositories.attendance_alerts import (
+    arrival_cutoff_of,
+    arrival_cutoffs,
+    children_missing,
+    insert_alert,
+)
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility, unit_of_work
 from resolvers.services import Services
@@ -81,9 +83,7 @@ async def raise_missing_arrival_alerts(
     closed day. Returns how many alerts it raised now (0 when re-run).
     """
     async with services.sessions() as session:
-        cutoff = await session.scalar(
-            select(FacilityRow.arrival_cutoff).where(FacilityRow.id == facility_id)
-        )
+        cutoff = await arrival_cutoff_of(session, facility_id)
         if cutoff is None or not is_open_day(day) or services.clock() < at_local(day, cutoff):
             return 0
         missing = await children_missing(session, facility_id, day)
@@ -145,9 +145,7 @@ async def run_due_missing_arrival_alerts(
     now = services.clock()
     today = local_day(now)
     async with services.sessions() as session:
-        facilities = (
-            await session.execute(select(FacilityRow.id, FacilityRow.arrival_cutoff))
-        ).all()
+        facilities = await arrival_cutoffs(session)
     return {
         facility_id: await raise_missing_arrival_alerts(services, facility_id, today)
         for facility_id, cutoff in facilities

@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.attendance import (
     DayStatus,
     day_status,
@@ -25,6 +22,7 @@ from domain.errors import Forbidden, NotFound
 from domain.monthly import Month, MonthFigures, child_month, class_totals, parse_month
 from domain.roles import Actor
 from domain.staffing import Staffing
+from persistence.db import Session
 from persistence.models import (
     AttendanceNoticeRow,
     AttendanceStampRow,
@@ -78,7 +76,7 @@ class Board:
     staffing: StaffingNow
 
 
-async def _classroom(session: AsyncSession, actor: Actor, classroom_id: uuid.UUID) -> ClassroomRow:
+async def _classroom(session: Session, actor: Actor, classroom_id: uuid.UUID) -> ClassroomRow:
     (classroom,) = await family.classrooms_by_ids(session, actor, [classroom_id])
     if classroom is None:
         raise NotFound("No such classroom")
@@ -173,13 +171,7 @@ async def monthly_attendance(
         classroom = await _classroom(session, actor, classroom_id)
         # The classroom is in scope; its children are counted even for roles that may
         # not see them one by one (the schema guards the per-child list).
-        children = list(
-            await session.scalars(
-                select(ChildRow)
-                .where(ChildRow.classroom_id == classroom.id)
-                .order_by(ChildRow.family_name_kana, ChildRow.given_name_kana, ChildRow.id)
-            )
-        )
+        children = await family.children_of_classroom(session, classroom.id)
         ids = [c.id for c in children]
         month_stamps = _by_child(
             await stamps.stamps_of_children_between(session, ids, month.first, month.last)

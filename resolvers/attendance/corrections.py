@@ -136,7 +136,7 @@ async def _insert(
         },
     )
     assert row is not None  # the class lock and the key check above rule out a conflict
-    return row
+    return row  # type: ignore[no-any-return]  # a read row with AttendanceStampRow's columns
 
 
 async def _after_change(

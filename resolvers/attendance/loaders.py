@@ -12,24 +12,17 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from domain.roles import Actor
+from persistence.db import Engine, Session, Sessions
 from persistence.models import (
-    AccountRow,
     AttendanceNoticeRow,
     AttendanceStampRow,
-    ChildRow,
-    FacilityRow,
 )
+from persistence.repositories import accounts, kiosk
 from persistence.repositories import attendance as stamps
 from persistence.repositories import attendance_alerts as alerts
 from persistence.repositories import attendance_notices as notices
-from persistence.repositories import kiosk
 from persistence.repositories import staff_presence as presence
-from persistence.repositories.batch import one_per_key
-from persistence.scope import attendance_scope
 from resolvers.loader_set import LoaderSet
 
 ChildDay = tuple[uuid.UUID, date]
@@ -45,17 +38,12 @@ class DayFacts:
 
 
 async def day_facts_by_child_days(
-    session: AsyncSession, actor: Actor, keys: Sequence[ChildDay]
+    session: Session, actor: Actor, keys: Sequence[ChildDay]
 ) -> list[DayFacts | None]:
     """None for a child whose attendance the actor does not reach (``attendance_scope``)."""
     day_stamps = await stamps.stamps_by_child_days(session, actor, keys)
     day_notices = await notices.current_notices_by_child_days(session, actor, keys)
-    rows = await session.execute(
-        select(ChildRow.id, FacilityRow.arrival_cutoff)
-        .join(FacilityRow, FacilityRow.id == ChildRow.facility_id)
-        .where(ChildRow.id.in_({child for child, _ in keys}), attendance_scope(actor))
-    )
-    cutoffs = {child: cutoff for child, cutoff in rows}
+    cutoffs = await stamps.arrival_cutoffs_by_child_ids(session, actor, (c for c, _ in keys))
     return [
         DayFacts(s, n, cutoffs[child]) if child in cutoffs else None
         for (child, _), s, n in zip(keys, day_stamps, day_notices, strict=True)
@@ -63,34 +51,27 @@ async def day_facts_by_child_days(
 
 
 async def attendance_children_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Session, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID | None]:
     """The ids among ``ids`` of children whose attendance the actor reaches."""
-    query = select(ChildRow.id).where(ChildRow.id.in_(ids), attendance_scope(actor))
-    found = set(await session.scalars(query))
+    found = await stamps.attendance_child_ids(session, actor, ids)
     return [i if i in found else None for i in ids]
 
 
 async def account_names_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+    session: Session, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> list[str | None]:
     """Display names of accounts (staff who acknowledged or corrected something)."""
-    rows = (
-        await session.execute(
-            select(AccountRow.id, AccountRow.display_name).where(AccountRow.id.in_(ids))
-        )
-    ).all()
-    found = one_per_key(ids, rows, lambda r: r[0])
-    return [r[1] if r is not None else None for r in found]
+    return await accounts.display_names_by_ids(session, ids)
 
 
 class AttendanceLoaders(LoaderSet):
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         actor: Actor,
         *,
-        reads: AsyncEngine | None = None,
+        reads: Engine | None = None,
     ) -> None:
         super().__init__(sessions, actor, reads=reads)
         self.stamp_by_id = self._read_loader(stamps.stamps_by_ids)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from domain.attendance import AttendanceEvent, local_day
 from domain.attendance_policy import can_acknowledge_notice, can_read_notices, can_send_notice
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from domain.notices import NoticeDraft, validated
 from domain.roles import Actor
+from persistence.db import ConstraintViolated, add_and_flush
 from persistence.models import AttendanceNoticeRow, ChildRow
 from persistence.repositories import attendance_notices as notices
 from persistence.repositories import audit, family
@@ -40,10 +39,9 @@ async def report_absence(
         if supersedes_id is not None:
             await _replaceable(uow, actor, supersedes_id, child)
         row = _row(child, draft, actor=actor, supersedes_id=supersedes_id, now=now)
-        uow.session.add(row)
         try:
-            await uow.session.flush()
-        except IntegrityError:
+            await add_and_flush(uow.session, row)
+        except ConstraintViolated:
             raise Conflict("That notice was replaced at the same moment") from None
         await _record(uow, actor, row, "create", AttendanceEvent.NOTICE_SENT)
     return row

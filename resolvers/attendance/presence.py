@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
-
 from domain.attendance import AttendanceEvent, local_day
 from domain.attendance_policy import can_clock_in
 from domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from domain.roles import Actor
+from persistence.db import ConstraintViolated, add_and_flush
 from persistence.models import ClassroomRow, StaffPresenceRow
 from persistence.repositories import attendance as stamps
 from persistence.repositories import audit, family
@@ -51,10 +50,9 @@ async def clock_in(services: Services, actor: Actor, classroom_id: uuid.UUID) ->
             day=day,
             clocked_in_at=now,
         )
-        uow.session.add(row)
         try:
-            await uow.session.flush()
-        except IntegrityError:
+            await add_and_flush(uow.session, row)
+        except ConstraintViolated:
             raise Conflict("Clocked in elsewhere at the same moment") from None
         await _record(uow, actor, row, AttendanceEvent.STAFF_CLOCKED_IN, staff_joined=1)
     return row

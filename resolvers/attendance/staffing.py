@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.attendance import AttendanceEvent, Presence, StampKind, effective_stamps, presence
 from domain.staffing import (
     RatioChange,
@@ -26,11 +23,14 @@ from domain.staffing import (
     ratios_with,
     staff_required,
 )
-from persistence.models import AttendanceStampRow, ChildRow, ClassroomRow, FacilityRow
-from persistence.repositories import attendance_driver as driver
+from persistence.db import Session
+from persistence.models import AttendanceStampRow
+from persistence.repositories import attendance as stamps
+from persistence.repositories import audit
 from persistence.repositories.attendance import StampTarget, as_stamp
 from persistence.repositories.attendance_alerts import insert_alert
 from persistence.repositories.audit import AuditRecord
+from persistence.repositories.staff_presence import staff_present_count
 from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility
 
 
@@ -49,17 +49,9 @@ class Room:
         return assess(ages, staff_present, self.ratios)
 
 
-async def load_room(session: AsyncSession, classroom_id: uuid.UUID) -> Room:
-    classroom, overrides, cutoff = (
-        await session.execute(
-            select(ClassroomRow, FacilityRow.staff_ratios, FacilityRow.arrival_cutoff)
-            .join(FacilityRow, FacilityRow.id == ClassroomRow.facility_id)
-            .where(ClassroomRow.id == classroom_id)
-        )
-    ).one()
-    births = await session.execute(
-        select(ChildRow.id, ChildRow.date_of_birth).where(ChildRow.classroom_id == classroom_id)
-    )
+async def load_room(session: Session, classroom_id: uuid.UUID) -> Room:
+    classroom, overrides, cutoff = await stamps.classroom_for_room(session, classroom_id)
+    births = await stamps.births_of_classroom(session, classroom_id)
     ages = {child: class_age(born, classroom.fiscal_year) for child, born in births}
     return Room(classroom.id, classroom.facility_id, ratios_with(overrides), ages, cutoff)
 
@@ -123,7 +115,7 @@ async def alert_on_crossing(
     )
     # Raised by the rule, not by whoever's stamp or clock-out tipped the room.
     record = AuditRecord("create", "ratio_short", "attendance_alert", alert_id, room.facility_id)
-    await driver.append_audit(uow.session, None, [record], role="system")
+    await audit.append(uow.session, None, [record], role="system")
     await alert_to_class_and_facility(
         uow,
         AttendanceEvent.RATIO_SHORT,
@@ -153,7 +145,7 @@ async def recheck_after_stamp(
     after_ages = [room.ages[c] for c in present]
     if staff_required(before_ages, room.ratios) == staff_required(after_ages, room.ratios):
         return
-    staff = await driver.staff_present_count(uow.session, room.classroom_id, day)
+    staff = await staff_present_count(uow.session, room.classroom_id, day)
     before = assess(before_ages, staff, room.ratios)
     after = assess(after_ages, staff, room.ratios)
     await alert_on_crossing(uow, room, before, after, day=day, now=now)
@@ -172,7 +164,7 @@ async def recheck_ratio(
     """Compare the room before and after one change (a stamp, or staff clocking in/out:
     ``staff_joined`` is +1 or -1 and already in the database)."""
     room = await load_room(uow.session, classroom_id)
-    staff = await driver.staff_present_count(uow.session, classroom_id, day)
+    staff = await staff_present_count(uow.session, classroom_id, day)
     before = room.staffing(present_children(stamps_before), staff - staff_joined)
     after = room.staffing(present_children(stamps_after), staff)
     await alert_on_crossing(uow, room, before, after, day=day, now=now)

@@ -25,8 +25,7 @@ from domain.pickup import PickupRight, Presenter, may_bring, may_collect
 from domain.roles import Actor
 from persistence.models import ChildRow
 from persistence.repositories import attendance as stamps
-from persistence.repositories import attendance_driver as driver
-from persistence.repositories import family, idempotency, kiosk
+from persistence.repositories import audit, family, idempotency, kiosk
 from persistence.repositories.attendance import StampTarget
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance.alerts import raise_pickup_refused
@@ -76,7 +75,7 @@ async def child_in_scope(uow: UnitOfWork, actor: Actor, child_id: uuid.UUID) -> 
 
 async def record_stamp(services: Services, actor: Actor, request: StampRequest) -> StampResult:
     async with unit_of_work(services) as uow:
-        target = await driver.stamp_target(uow.session, actor, request.child_id)
+        target = await stamps.stamp_target(uow.session, actor, request.child_id)
         if target is None:
             raise NotFound("No such child")
         key_use = await _claim_key(uow, actor, request, now=services.clock())
@@ -129,7 +128,7 @@ async def _presenters_and_rights(
 ) -> Rights:
     """Who presented themselves, each with what the records say about them and the child."""
     if request.qr_token_hash is not None:
-        found = await driver.qr_holder_and_right(uow.session, request.qr_token_hash, child_id)
+        found = await kiosk.qr_holder_and_right(uow.session, request.qr_token_hash, child_id)
         if found is None:
             raise InvalidInput("This QR code is not valid", field="qrToken")
         return [found]
@@ -167,7 +166,7 @@ async def _write(
 ) -> StampResult:
     now = services.clock()
     day = local_day(now)
-    day_rows = await driver.day_of_classroom(uow.session, target.classroom_id, day)
+    day_rows = await stamps.day_of_classroom(uow.session, target.classroom_id, day)
     try:
         require_can_stamp(
             stamps.as_stamps(r for r in day_rows if r.child_id == target.id), request.kind
@@ -177,10 +176,10 @@ async def _write(
         if (earlier := await _earlier(uow, actor, request)) is not None:
             return earlier
         raise
-    row = await driver.insert_stamp(uow.session, _values(actor, target, request, presenters, now))
+    row = await stamps.insert_stamp(uow.session, _values(actor, target, request, presenters, now))
     if row is None:  # the key was used before: the first result, nothing new
         return await _earlier(uow, actor, request)  # type: ignore[return-value]
-    await driver.append_audit(
+    await audit.append(
         uow.session,
         actor,
         [AuditRecord("create", "attendance_stamp", "attendance_stamp", row.id, target.facility_id)],

@@ -121,7 +121,9 @@ async def _follow(
     info: strawberry.Info, stream: str, after: str | None
 ) -> AsyncGenerator[StreamEvent, None]:
     """Checks the cursor now, so a bad one is an error on the subscription, not an event."""
-    hub: StreamHub = info.context.services.extras["hub"]
+    hub = info.context.services.hub
+    if hub is None:
+        raise RuntimeError("subscriptions are served only while the realtime layer runs")
     # The loaders of the check above would otherwise idle with the subscription.
     info.context.fresh_loaders()
     after_seq = None if after is None else decode_cursor(stream, after)

@@ -15,11 +15,11 @@ from datetime import date, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import InvalidInput, NotFound
 from domain.policy import ItemClass
 from domain.roles import Actor
+from persistence.db import Session
 from persistence.models import ChildRow, ClassroomRow
 from persistence.repositories import audit, family_write
 from resolvers.attendance_events import unit_of_work
@@ -105,7 +105,7 @@ async def update_child(services: Services, actor: Actor, input: UpdateChildInput
     return ChildWritten(child)
 
 
-async def _classroom(session: AsyncSession, actor: Actor, classroom_id: uuid.UUID) -> ClassroomRow:
+async def _classroom(session: Session, actor: Actor, classroom_id: uuid.UUID) -> ClassroomRow:
     classroom = await family_write.classroom_for_write(session, actor, classroom_id)
     if classroom is None:
         raise NotFound("No such classroom", field="classroomId")
@@ -113,7 +113,7 @@ async def _classroom(session: AsyncSession, actor: Actor, classroom_id: uuid.UUI
 
 
 async def _move(
-    session: AsyncSession, actor: Actor, child: ChildRow, classroom_id: uuid.UUID, *, today: date
+    session: Session, actor: Actor, child: ChildRow, classroom_id: uuid.UUID, *, today: date
 ) -> None:
     """A move to another facility's classroom (a ward admin's transfer) moves the child too."""
     classroom = await _classroom(session, actor, classroom_id)

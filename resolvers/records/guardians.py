@@ -12,11 +12,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.errors import InvalidInput, NotFound
 from domain.policy import ItemClass
 from domain.roles import Actor
+from persistence.db import Session
 from persistence.models import ChildRow, GuardianRow, GuardianshipRow
 from persistence.repositories import audit, family_write
 from persistence.repositories.family import GuardianLink
@@ -56,7 +55,7 @@ class LinkRemoved:
     child: ChildRow
 
 
-async def child_in_scope(session: AsyncSession, actor: Actor, child_id: uuid.UUID) -> ChildRow:
+async def child_in_scope(session: Session, actor: Actor, child_id: uuid.UUID) -> ChildRow:
     child = await family_write.child_for_update(session, actor, child_id)
     if child is None:
         raise NotFound("No such child", field="childId")
@@ -176,7 +175,7 @@ def _restriction_settled(link: GuardianshipRow, values: dict[str, Any]) -> dict[
 
 
 async def _link(
-    session: AsyncSession, child: ChildRow, guardian: GuardianRow, link: GuardianshipRow
+    session: Session, child: ChildRow, guardian: GuardianRow, link: GuardianshipRow
 ) -> GuardianshipRow:
     if link.child_id is None:
         link.child_id, link.guardian_id = child.id, guardian.id

@@ -1,11 +1,13 @@
 """The import layers of STYLE.md hold: domain is pure; persistence and realtime
 never reach up into schema or resolvers; nothing below the composition root
-imports it (except the security helpers it owns for resolvers to use).
+imports it (except the security helpers it owns for resolvers to use); SQL lives
+in persistence only (resolvers and schema import no SQLAlchemy or driver);
+realtime is handed the event log and never imports persistence; and nothing
+reaches into a private name of SQLAlchemy or asyncpg.
 
 And the shape inside the layers (README, "How it is built"): one package per
 capability in resolvers/ and schema/, capability packages meeting only through
-the shared modules, no transaction opened by a GraphQL adapter, no SQLAlchemy
-above persistence/."""
+the shared modules, no transaction opened by a GraphQL adapter."""
 
 from __future__ import annotations
 
@@ -27,7 +29,18 @@ FRAMEWORKS = (
 FORBIDDEN = {
     "domain": ("schema", "resolvers", "persistence", "realtime", "hoiku", *FRAMEWORKS),
     "persistence": ("schema", "resolvers", "realtime", "hoiku", "strawberry", "starlette"),
-    "realtime": ("schema", "resolvers", "hoiku", "strawberry", "starlette"),
+    "realtime": (
+        "schema",
+        "resolvers",
+        "persistence",
+        "hoiku",
+        "strawberry",
+        "starlette",
+        "sqlalchemy",
+        "asyncpg",
+    ),
+    "resolvers": ("sqlalchemy", "asyncpg"),
+    "schema": ("sqlalchemy", "asyncpg"),
 }
 
 
@@ -57,7 +70,7 @@ CAPABILITIES = ("accounts", "attendance", "records")
 # each other's world); a new top-level file is a decision, not a habit.
 SHARED_RESOLVERS = {
     "__init__",
-    "attendance_events",  # the unit of work: moves into persistence/ with the db half
+    "attendance_events",  # which streams each attendance event goes on
     "context",
     "ids",
     "loader_set",
@@ -76,23 +89,6 @@ SHARED_SCHEMA = {
     "fastplan",
     "guard",
     "stream_results",
-}
-# Moved to persistence by the db half: these still import SQLAlchemy on this branch.
-SQLALCHEMY_STILL_HERE = {
-    "resolvers/accounts/sign_in.py",
-    "resolvers/attendance/alerts.py",
-    "resolvers/attendance/board.py",
-    "resolvers/attendance/loaders.py",
-    "resolvers/attendance/notices.py",
-    "resolvers/attendance/presence.py",
-    "resolvers/attendance/staffing.py",
-    "resolvers/attendance_events.py",
-    "resolvers/context.py",
-    "resolvers/loader_set.py",
-    "resolvers/loaders.py",
-    "resolvers/records/children.py",
-    "resolvers/records/guardians.py",
-    "resolvers/services.py",
 }
 
 
@@ -156,11 +152,9 @@ def test_no_sqlalchemy_above_persistence() -> None:
     importing = {
         str(path.relative_to(ROOT))
         for path in _files("resolvers", "schema")
-        if "sqlalchemy" in _imports(path)
+        if _imports(path) & {"sqlalchemy", "asyncpg"}
     }
-    assert importing - SQLALCHEMY_STILL_HERE == set()
-    # Shrinks as the db half moves SQL into persistence: keep the list honest.
-    assert SQLALCHEMY_STILL_HERE - importing == set()
+    assert importing == set()
 
 
 def _takes_info(function: ast.AsyncFunctionDef | ast.FunctionDef) -> bool:
@@ -184,3 +178,55 @@ def test_graphql_adapters_open_no_transaction() -> None:
         or (isinstance(node, ast.Name) and node.id == "unit_of_work")
     ]
     assert offenders == []
+
+
+DATABASE_LIBRARIES = ("sqlalchemy", "asyncpg")
+# SQLAlchemy's Row keeps its own API under a leading underscore (documented, public) so
+# that it never shadows a column name.
+PUBLIC_ROW_API = frozenset({"_mapping", "_asdict", "_fields", "_tuple", "_t"})
+# Private names of other libraries, met in modules that also import SQLAlchemy (strawberry's
+# ``Schema._schema``, the graphql-core schema): not this test's business.
+NOT_DATABASE = frozenset({"_schema"})
+PACKAGES = ("domain", "persistence", "resolvers", "schema", "realtime", "hoiku", "bench", "tests")
+
+
+def _private_database_names(path: Path) -> list[str]:
+    """Private names of SQLAlchemy or asyncpg this module imports or reaches into."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    if not _imports(path) & set(DATABASE_LIBRARIES):
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] in DATABASE_LIBRARIES:
+                parts = [*node.module.split("."), *(a.name for a in node.names)]
+                found += [f"{node.lineno}: {p}" for p in parts if _private(p)]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] in DATABASE_LIBRARIES:
+                    found += [f"{node.lineno}: {p}" for p in parts if _private(p)]
+        elif isinstance(node, ast.Attribute) and _private(node.attr):
+            owner = node.value
+            own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+            if not own and node.attr not in PUBLIC_ROW_API | NOT_DATABASE:
+                found.append(f"{node.lineno}: .{node.attr}")
+    return found
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_private_sqlalchemy_or_asyncpg_name_is_used() -> None:
+    """In a module that imports SQLAlchemy or asyncpg, no ``from sqlalchemy.x import _y``,
+    no ``sqlalchemy._x`` module, and no ``obj._x`` reached from outside ``obj``'s class:
+    an upgrade may change any of them without notice (the driver path once drove the
+    asyncpg adapter's ``_transaction``/``_start_transaction``)."""
+    offenders = {
+        str(path.relative_to(ROOT)): names
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if (names := _private_database_names(path))
+    }
+    assert offenders == {}
