@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from graphql import get_introspection_query
+from graphql import get_introspection_query, graphql_sync
 
 from hoiku.app import graphql_limits
 from hoiku.settings import Settings
 from resolvers.services import Services
 from schema import admission, fastplan
+from schema.build import build_schema
 from tests.factories import PASSWORD, World, build_world
 from tests.support import GraphQLClient, Result
 
@@ -265,6 +266,26 @@ async def test_graphiql_introspection_stays_within_the_limits(
         result = await api(query, token=token)
         assert result.errors == []
         assert result.data["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (get_introspection_query(descriptions=True, input_value_deprecation=True), {}),
+        (
+            "query($n: String!) { __type(name: $n) { name fields { name } } __typename }",
+            {"n": "Child"},
+        ),
+    ],
+    ids=["graphiql", "type_from_a_variable"],
+)
+async def test_introspection_answered_off_the_event_loop_is_graphql_cores_answer(
+    api: GraphQLClient, query: str, variables: dict[str, Any]
+) -> None:
+    """Development answers introspection to anyone; admission's thread computes it."""
+    result = await api(query, variables)
+    expected = graphql_sync(build_schema()._schema, query, variable_values=variables)
+    assert (result.data, result.errors) == (expected.data, [])
 
 
 async def test_a_query_plan_is_compiled_with_validation_off_the_event_loop(
