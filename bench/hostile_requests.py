@@ -9,12 +9,18 @@ measures ``GET /healthz`` (one request at a time, every 20 ms, from this process
 idle, and while ``--clients`` hostile clients (a separate process, so their own CPU does
 not delay the probe's clock) send, back to back and without a token, a mix of:
 
-- ``dup500``: ``{ viewer { id } × 500 }``, 2.5 s of validation before admission;
-- ``dup100``: ``{ viewer { id } × 100 }``, within the selection limit, so it is parsed
-  and validated (off the event loop) and then refused as unauthenticated;
+- ``dup500``: ``{ viewer { id } × 500 }``, 2.5 s of validation without limits;
+- ``dup100``: ``{ viewer { id } × 100 }``, 1.4 KB: parsed off the event loop, then
+  refused for its selections (anonymous limit) and its repeated response key;
 - ``comment``: a document of 19,980 characters, nearly all one comment;
-- ``tokens``: 3,999 one-letter tokens (parsed off the loop, then invalid);
+- ``tokens``: 3,990 one-letter tokens;
 - ``body10mb``: a 10 MB body, refused from its Content-Length.
+
+The anonymous length limit refuses ``dup500``, ``comment`` and ``tokens`` before any
+lexing. ``--kinds`` also takes two kinds outside the default mix: ``nested``
+(``{ viewer { id × 10 } × 10 }``, within every anonymous limit: validated off the loop,
+then answered UNAUTHENTICATED) and ``introspection`` (GraphiQL's, which development
+answers anonymously and production refuses).
 
 Every document is made unique per request (an operation name), so no cache helps.
 Then it repeats the loaded phase (half as long) with each kind alone.
@@ -35,6 +41,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+from graphql import get_introspection_query
 
 from bench.harness import machine, running_server, save, scratch_database
 
@@ -46,6 +53,12 @@ def _document(kind: str, n: int) -> str:
         return f"query Q{n} {{ " + " ".join(["viewer { id }"] * 500) + " }"
     if kind == "dup100":
         return f"query Q{n} {{ " + " ".join(["viewer { id }"] * 100) + " }"
+    if kind == "nested":
+        return f"query Q{n} {{ " + " ".join(["viewer { " + "id " * 10 + "}"] * 10) + " }"
+    if kind == "introspection":
+        return get_introspection_query(descriptions=True, input_value_deprecation=True).replace(
+            "query IntrospectionQuery", f"query Q{n}"
+        )
     if kind == "comment":
         return "#" + "x" * 19_950 + f"\nquery Q{n} {{ viewer {{ id }} }}"
     return f"query Q{n} {{ " + " ".join(["a"] * 3_990) + " }"

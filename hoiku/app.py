@@ -33,7 +33,7 @@ from realtime.runtime import running_realtime
 from resolvers.accounts.tokens import actor_from_token, bearer_token
 from resolvers.context import RequestContext
 from resolvers.services import Services
-from schema.admission import Limits
+from schema.admission import DocumentLimits, Limits
 from schema.build import build_schema
 
 
@@ -138,6 +138,12 @@ def graphql_limits(settings: Settings) -> Limits:
         max_document_chars=settings.max_document_chars,
         max_tokens=settings.max_tokens,
         max_selections=settings.max_selections,
+        anonymous=DocumentLimits(
+            chars=settings.anonymous_max_document_chars,
+            tokens=settings.anonymous_max_tokens,
+            selections=settings.anonymous_max_selections,
+        ),
+        max_repeats=settings.max_field_repeats,
         max_cost=settings.max_query_cost,
         cost_limits=dict(settings.query_cost_limits),
         list_size=settings.query_cost_list_size,

@@ -64,6 +64,26 @@ class Settings(BaseSettings):
         description="Most field selections and fragment spreads in a document, counted "
         "before validation (graphql-core's validation is quadratic in repeated fields).",
     )
+    anonymous_max_document_chars: int = Field(
+        default=4_000,
+        ge=1,
+        description="Longest document from a requester without a valid token (signing in "
+        "and GraphiQL's introspection, 1.6 KB, are all it needs).",
+    )
+    anonymous_max_tokens: int = Field(
+        default=600, ge=1, description="Most lexical tokens in an anonymous document."
+    )
+    anonymous_max_selections: int = Field(
+        default=150,
+        ge=1,
+        description="Most field selections in an anonymous document (introspection: 80).",
+    )
+    max_field_repeats: int = Field(
+        default=10,
+        ge=1,
+        description="Most fields under one response key in one selection set, fragments "
+        "merged in (graphql-core compares every pair of them).",
+    )
     max_query_cost: int = Field(
         default=20_000, ge=1, description="Most cost units one operation may ask for."
     )

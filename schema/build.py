@@ -136,7 +136,7 @@ async def _refused_stream(error: GraphQLError) -> AsyncGenerator[Any, None]:
 def build_schema(*, fast_path: bool = True, limits: Limits | None = None) -> strawberry.Schema:
     """The schema; ``fast_path=False`` keeps graphql-core's executor for every query."""
     fast = [FastQueryExecution] if fast_path else []
-    admission = Admission(limits or Limits(), RULES)
+    admission = Admission(limits or Limits(), RULES, compile_plans=fast_path)
     return HoikuSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),

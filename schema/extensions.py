@@ -38,6 +38,14 @@ def coded(error: GraphQLError) -> GraphQLError:
         isinstance(original, GraphQLError) and (original.extensions or {}).get("code")
     ):
         return error
+    if _cancelled_by_the_database(original):
+        log.warning("statement cancelled (statement_timeout) at %s", error.path)
+        return GraphQLError(
+            "The request took too long and was stopped; ask for less, or try again later",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "TIMEOUT"},
+        )
     log.error("unexpected error at %s", error.path, exc_info=original)
     return GraphQLError(
         _INTERNAL,
@@ -45,6 +53,22 @@ def coded(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
+
+
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout (and cancel requests)
+
+
+def _cancelled_by_the_database(error: BaseException) -> bool:
+    """asyncpg's QueryCanceledError, raw or wrapped by SQLAlchemy (which keeps the
+    SQLSTATE on its own error and the driver's as the cause)."""
+    seen: BaseException | None = error
+    for _ in range(5):  # the wrappers nest two or three deep; a cycle must not spin
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) == _QUERY_CANCELED:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def _about_the_request(error: GraphQLError) -> bool:

@@ -237,7 +237,19 @@ class PlanCache:
             return plans[key]
         except KeyError:
             pass
-        plans[key] = compiled = _compile(schema, document, operation)
+        return self.put(schema, source, key[1], compile_plan(schema, document, operation))
+
+    def put(
+        self,
+        schema: GraphQLSchema,
+        source: str,
+        operation_name: str | None,
+        compiled: list[FieldPlan] | None,
+    ) -> list[FieldPlan] | None:
+        """Keep a plan compiled elsewhere (admission compiles them off the event loop)."""
+        plans = self._by_schema.setdefault(schema, OrderedDict())
+        plans[(source, operation_name)] = compiled
+        plans.move_to_end((source, operation_name))
         if len(plans) > self.maxsize:
             plans.popitem(last=False)
         return compiled
@@ -246,9 +258,11 @@ class PlanCache:
         return sum(len(plans) for plans in self._by_schema.values())
 
 
-def _compile(
+def compile_plan(
     schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
 ) -> list[FieldPlan] | None:
+    """The query operation's plan, or None when it needs the full executor. Pure: safe
+    in any thread."""
     if schema.query_type is None:
         return None
     try:
@@ -274,5 +288,5 @@ def plan_for(
     if operation.operation is not OperationType.QUERY:
         return None
     if source is None:
-        return _compile(schema, document, operation)
+        return compile_plan(schema, document, operation)
     return plans.plan(schema, source, document, operation)

@@ -281,6 +281,21 @@ async def test_another_facility_and_a_missing_classroom_answer_alike(live, world
     assert first["message"] == second["message"]
 
 
+async def test_a_subscription_over_the_request_limits_is_refused_with_its_code(live, world):
+    """Admission refuses over WebSocket as over HTTP: an ``error`` message, nothing run."""
+    limit = Settings().max_selections
+    aliased = " ".join(f"c{n}: cursor" for n in range(limit))  # + the root field: one too many
+    async with await live.connect(world, "director") as ws:
+        op = await ws.subscribe(
+            subscription("attendanceChanged", aliased), {"id": str(world.room_a.id)}
+        )
+        error = await assert_refused(op, "TOO_MANY_SELECTIONS")
+    assert error == {
+        "message": f"The document selects {limit + 1} fields; at most {limit} may be",
+        "extensions": {"code": "TOO_MANY_SELECTIONS", "limit": limit},
+    }
+
+
 async def test_guardians_follow_their_own_child_only(live, world, services):
     own, other = world.family.child, world.families_a[1].child
     stream = channels.child_attendance(own.id)

@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from graphql import get_introspection_query, graphql_sync
 
+from hoiku.app import graphql_limits
 from hoiku.settings import Settings
 from resolvers.services import Services
-from schema import admission
+from schema import admission, fastplan
+from schema.build import build_schema
 from tests.factories import PASSWORD, World, build_world
 from tests.support import GraphQLClient, Result
 
@@ -44,23 +47,120 @@ def _only_error(result: Result) -> dict[str, Any]:
 # Item 3: bounded work before validation
 
 
-async def test_repeated_fields_are_refused_before_validation(api: GraphQLClient) -> None:
+async def test_repeated_fields_are_refused_before_validation(
+    api: GraphQLClient, director: str
+) -> None:
     query = "{ " + " ".join(["viewer { id }"] * 500) + " }"
-    error = _only_error(await api(query))
+    error = _only_error(await api(query, token=director))
     assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "limit": DEFAULTS.max_selections}
     assert "1000 fields" in error["message"]  # 500 × (viewer, id)
-    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
-    assert [e.errors for e in examined] == [None]  # parsed and counted, never validated
+    assert [e.errors for e in _examined(query)] == [None]  # parsed and counted, never validated
 
 
-async def test_a_long_comment_is_refused_before_parsing(api: GraphQLClient) -> None:
+def _examined(query: str) -> list[admission.Examined]:
+    return [e for (_, text), e in admission._examined.items.items() if text == query]
+
+
+async def test_a_long_comment_is_refused_before_parsing(api: GraphQLClient, director: str) -> None:
     query = "#" + "x" * 100_000 + "\n{ viewer { id } }"
-    error = _only_error(await api(query))
+    error = _only_error(await api(query, token=director))
     assert error["extensions"] == {
         "code": "DOCUMENT_TOO_LARGE",
         "limit": DEFAULTS.max_document_chars,
     }
-    assert not any(text == query for _, text in admission._examined.items)  # never parsed
+    assert _examined(query) == []  # never parsed
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query Hostile { " + " ".join(["viewer { id }"] * 500) + " }",
+        "#" + "x" * 19_950 + "\nquery Hostile { viewer { id } }",
+        "query Hostile { " + " ".join(["a"] * 3_990) + " }",
+    ],
+    ids=["repeated_fields", "comment", "tokens"],
+)
+async def test_anonymous_documents_have_a_much_smaller_length_limit(
+    api: GraphQLClient, query: str
+) -> None:
+    """What the review sent without a token, each within the signed-in limits."""
+    assert len(query) <= DEFAULTS.max_document_chars
+    error = _only_error(await api(query))
+    assert error["extensions"] == {
+        "code": "DOCUMENT_TOO_LARGE",
+        "limit": DEFAULTS.anonymous_max_document_chars,
+    }
+    assert _examined(query) == []  # refused before a token was lexed
+
+
+async def test_anonymous_documents_have_smaller_token_and_selection_limits(
+    api: GraphQLClient,
+) -> None:
+    tokens = "{ " + " ".join(["a"] * DEFAULTS.anonymous_max_tokens) + " }"
+    error = _only_error(await api(tokens))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert f"more than {DEFAULTS.anonymous_max_tokens} tokens" in error["message"]
+    count = DEFAULTS.anonymous_max_selections // 2 + 1
+    aliased = "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(count)) + " }"
+    error = _only_error(await api(aliased))
+    assert error["extensions"] == {
+        "code": "TOO_MANY_SELECTIONS",
+        "limit": DEFAULTS.anonymous_max_selections,
+    }
+    assert f"selects {count * 2} fields" in error["message"]
+
+
+async def test_an_anonymous_refusal_does_not_stick_to_the_document(
+    api: GraphQLClient, director: str
+) -> None:
+    """The same text, refused anonymously, is examined again under a signed-in limit."""
+    count = DEFAULTS.anonymous_max_selections // 2 + 2
+    query = "{ " + " ".join(f"b{n}: viewer {{ id }}" for n in range(count)) + " }"
+    assert _only_error(await api(query))["extensions"]["code"] == "TOO_MANY_SELECTIONS"
+    error = _only_error(await api(query, token=director))  # within 200: validated
+    assert error["message"] == f"{count} aliases found. Allowed: 30"
+    assert [e.errors is not None for e in _examined(query)] == [True]
+
+
+@pytest.mark.parametrize(
+    ("repeated", "key"),
+    [
+        ("{{ {} }}".format(" ".join(["viewer { id }"] * 11)), "viewer"),
+        (
+            "{{ viewer {{ {} }} }} {}".format(
+                " ".join(f"...F{n}" for n in range(11)),
+                " ".join(f"fragment F{n} on Viewer {{ id }}" for n in range(11)),
+            ),
+            "id",
+        ),
+        ("{{ viewer {{ {} }} }}".format(" ".join(["... on Viewer { id }"] * 11)), "id"),
+    ],
+    ids=["written", "through_fragments", "through_inline_fragments"],
+)
+async def test_a_response_key_repeated_in_one_selection_set_is_refused_before_validation(
+    api: GraphQLClient, director: str, repeated: str, key: str
+) -> None:
+    """graphql-core's overlapping-fields rule compares every pair of them."""
+    for token in (None, director):
+        error = _only_error(await api(repeated, token=token))
+        assert error["extensions"] == {
+            "code": "TOO_MANY_SELECTIONS",
+            "limit": DEFAULTS.max_field_repeats,
+        }
+        assert error["message"] == (
+            f"The document selects '{key}' 11 times in one selection set; "
+            f"at most {DEFAULTS.max_field_repeats} may be"
+        )
+    assert [e.errors for e in _examined(repeated)] == [None]  # never validated
+
+
+async def test_a_response_key_repeated_up_to_the_limit_is_answered(
+    api: GraphQLClient, director: str
+) -> None:
+    query = "{{ {} }}".format(" ".join(["viewer { id }"] * DEFAULTS.max_field_repeats))
+    result = await api(query, token=director)
+    assert result.errors == []
+    assert set(result.data["viewer"]) == {"id"}
 
 
 async def test_a_streamed_body_over_the_limit_is_refused_with_413(api: GraphQLClient) -> None:
@@ -153,13 +253,51 @@ async def test_the_limit_depends_on_the_role(
 async def test_graphiql_introspection_stays_within_the_limits(
     api: GraphQLClient, world: World
 ) -> None:
-    from graphql import get_introspection_query
-
+    """Signed in or not: in development GraphiQL introspects before anyone signs in."""
     admin = await api.login(world.logins["ward_admin"], PASSWORD)
-    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
-    result = await api(query, token=admin)
-    assert result.errors == []
-    assert result.data["__schema"]["queryType"]["name"] == "Query"
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    for token in (admin, None):
+        result = await api(query, token=token)
+        assert result.errors == []
+        assert result.data["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (get_introspection_query(descriptions=True, input_value_deprecation=True), {}),
+        (
+            "query($n: String!) { __type(name: $n) { name fields { name } } __typename }",
+            {"n": "Child"},
+        ),
+    ],
+    ids=["graphiql", "type_from_a_variable"],
+)
+async def test_introspection_answered_off_the_event_loop_is_graphql_cores_answer(
+    api: GraphQLClient, query: str, variables: dict[str, Any]
+) -> None:
+    """Development answers introspection to anyone; admission's thread computes it."""
+    result = await api(query, variables)
+    expected = graphql_sync(build_schema()._schema, query, variable_values=variables)
+    assert (result.data, result.errors) == (expected.data, [])
+
+
+async def test_a_query_plan_is_compiled_with_validation_off_the_event_loop(
+    api: GraphQLClient, director: str
+) -> None:
+    query = "query Roster { viewer { id role children { id } } }"
+    assert (await api(query, token=director)).errors == []
+    [examined] = _examined(query)
+    compiled = examined.plans["Roster"]
+    assert compiled is not None and [plan.key for plan in compiled] == ["viewer"]
+    schema = next(schema for (schema, text) in admission._examined.items if text == query)
+    assert fastplan.plans._by_schema[schema][(query, "Roster")] is compiled  # not recompiled
 
 
 # Low items: the client's mistakes are 4xx or BAD_USER_INPUT
@@ -287,15 +425,16 @@ async def test_unrefused_requests_validate_once(api: GraphQLClient, director: st
     """Admission validates off the loop; the pipeline then reads the same cache entry."""
     query = "{ viewer { id role displayName } }"
     assert (await api(query, token=director)).errors == []
-    examined = [e for (_, text), e in admission._examined.items.items() if text == query]
-    assert [e.errors for e in examined] == [[]]
+    assert [e.errors for e in _examined(query)] == [[]]
 
 
 def test_settings_read_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOIKU_MAX_BODY_BYTES", "1234")
+    monkeypatch.setenv("HOIKU_ANONYMOUS_MAX_DOCUMENT_CHARS", "2500")
     monkeypatch.setenv("HOIKU_QUERY_COST_LIMITS", '{"guardian": 10}')
     monkeypatch.setenv("HOIKU_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16")
     settings = Settings()
     assert settings.max_body_bytes == 1234
+    assert graphql_limits(settings).document_limits(None).chars == 2500
     assert settings.query_cost_limits == {"guardian": 10}
     assert settings.trusted_proxies == ["10.0.0.1", "192.168.0.0/16"]

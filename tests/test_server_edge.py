@@ -102,6 +102,40 @@ def test_only_the_api_engines_carry_the_statement_timeout(database_url: str) -> 
     assert asyncio.run(timeouts()) == ["1500ms", "1500ms", "0"]
 
 
+async def test_a_statement_cancelled_by_the_timeout_answers_timeout(
+    database_url: str, services: Services
+) -> None:
+    """Another transaction holds the children's table: the read waits past the timeout."""
+    world = await build_world(services.sessions)
+    env = {"HOIKU_STATEMENT_TIMEOUT_MS": "300"}
+    with running_server(database_url, env=env, serve_args=["--no-seed"]) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            login = await http.post(
+                "/graphql",
+                json={"query": LOGIN, "variables": {"l": world.logins["director"], "p": PASSWORD}},
+            )
+            token = login.json()["data"]["login"]["accessToken"]
+            holder = await asyncpg.connect(database_url)
+            try:
+                async with holder.transaction():
+                    await holder.execute("LOCK TABLE child IN ACCESS EXCLUSIVE MODE")
+                    response = await http.post(
+                        "/graphql",
+                        json={"query": "{ children(first: 5) { nodes { id } } }"},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+            finally:
+                await holder.close()
+    body = response.json()
+    assert body["data"] is None
+    assert [(e["extensions"], e["path"]) for e in body["errors"]] == [
+        ({"code": "TIMEOUT"}, ["children"])
+    ]
+    assert body["errors"][0]["message"] == (
+        "The request took too long and was stopped; ask for less, or try again later"
+    )
+
+
 @pytest.fixture
 def empty_database_url() -> Iterator[str]:
     name = f"hoiku_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
