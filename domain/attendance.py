@@ -211,7 +211,7 @@ def is_missing_at_cutoff(stamps: Iterable[Stamp], notices: Iterable[NoticeSpan],
     """Whether the missing-arrival alert applies: no stamp that day and no excusing notice.
 
     The rule. The alert job asks it of a whole facility at once in SQL
-    (``persistence.repositories.attendance_alerts.children_missing``), which
+    (``persistence.attendance.alerts.children_missing``), which
     ``tests/test_missing_arrival_rule.py`` pins to this on generated days.
     """
     if effective_stamps(stamps):

@@ -167,7 +167,7 @@ def serve(host: str | None, port: int | None, workers: int | None, no_seed: bool
 
 
 def _import_csv_help() -> str:
-    from persistence.roster.csv_format import columns_help
+    from persistence.records.roster.csv_format import columns_help
 
     columns = "\n".join(f"  {line}" for line in columns_help().splitlines())
     return (
@@ -190,7 +190,7 @@ def _import_csv_help() -> str:
 @click.option("--check", "dry_run", is_flag=True, help="Check everything, write nothing.")
 def import_csv(path: Path, facility_code: str, dry_run: bool) -> None:
     from hoiku.roster_import import import_roster_file
-    from persistence.roster.errors import RosterInvalid
+    from persistence.records.roster.errors import RosterInvalid
 
     settings = get_settings()
     url = database_url(settings)

@@ -2,7 +2,7 @@
 
 Read the file (encoding detected) → validate every row → resolve classes and
 write new children, guardians, enrolments and guardianships in one transaction.
-Any problem anywhere raises :class:`persistence.roster.RosterInvalid` listing
+Any problem anywhere raises :class:`persistence.records.roster.RosterInvalid` listing
 every row's problems, and nothing is written.
 """
 
@@ -18,9 +18,9 @@ from hoiku.settings import Settings
 from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
 from persistence.progress import PhaseReporter
-from persistence.roster.grouping import RosterChild
-from persistence.roster.importer import ImportReport, import_roster
-from persistence.roster.read import parse_roster
+from persistence.records.roster.grouping import RosterChild
+from persistence.records.roster.importer import ImportReport, import_roster
+from persistence.records.roster.read import parse_roster
 
 READING = "Checking rows"
 

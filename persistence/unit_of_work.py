@@ -5,7 +5,7 @@ records mutations still open ``sessions.begin()`` themselves). Events are append
 inside the transaction (``events.append_events``: ids only) and handed to the
 publisher after the commit; without a publisher, subscribers still catch up
 from the database by cursor. Which streams an event goes on is the caller's
-business (``resolvers/attendance_events.py``): this module knows no channel names.
+business (``resolvers/attendance/events.py``): this module knows no channel names.
 """
 
 from __future__ import annotations

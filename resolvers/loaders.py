@@ -11,7 +11,7 @@ from functools import cached_property
 
 from domain.roles import Actor
 from persistence.db import Engine, Sessions
-from persistence.repositories import family
+from persistence.records import family
 from resolvers.attendance.loaders import AttendanceLoaders
 from resolvers.loader_set import LoaderSet
 

@@ -25,17 +25,8 @@ from persistence.crypto import configure_keyring
 from persistence.db import make_engine, make_sessionmaker
 from persistence.migrate import upgrade
 from resolvers.services import Services
+from tests.services import ADMIN_URL, unavailable
 from tests.support import GraphQLClient, MutableClock
-
-ADMIN_URL = os.environ.get("HOIKU_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(service: str, error: Exception) -> None:
-    message = f"{service} is not reachable: {error}"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +43,7 @@ def database_url() -> Iterator[str]:
     try:
         asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as error:
-        _missing("PostgreSQL", error)
+        unavailable("PostgreSQL", str(error))
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     yield url

@@ -10,41 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.realtime.conftest import RedisServer
 from tests.server import free_port, running_server
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 PROTOCOL = "graphql-transport-ws"
-
-
-async def started_redis() -> RedisServer:
-    """A redis-server of the test's own; in CI a missing one fails instead of skipping."""
-    reason = None
-    if shutil.which("redis-server") is None:
-        reason = "redis-server is not on PATH"
-    else:
-        server = RedisServer()
-        try:
-            await server.start()
-            return server
-        except (OSError, RuntimeError, TimeoutError) as exc:
-            await server.kill()
-            reason = f"redis-server did not start: {exc!r}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: Redis tests must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 @contextlib.contextmanager

@@ -202,7 +202,7 @@ async def test_concurrent_stamps_on_one_class_get_gapless_ordered_seqs(api, serv
 async def test_sql_and_python_agree_on_a_classrooms_lock_key(services):
     from sqlalchemy import literal, select
 
-    from persistence.repositories.attendance import classroom_lock_key, classroom_lock_key_sql
+    from persistence.attendance.stamps import classroom_lock_key, classroom_lock_key_sql
 
     async with services.sessions() as session:
         for _ in range(20):

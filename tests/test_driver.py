@@ -15,9 +15,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from domain.roles import Actor, Role
 from persistence import driver
+from persistence.attendance import stamps as attendance
 from persistence.driver import Statement
 from persistence.models import ChildRow
-from persistence.repositories import attendance, family
+from persistence.records import family
 from persistence.scope import child_scope, scope_shape
 from resolvers.services import Services
 from tests.factories import build_world

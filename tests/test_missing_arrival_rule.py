@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from domain.attendance import NoticeKind, NoticeSpan, Stamp, StampKind, is_missing_at_cutoff
+from persistence.attendance.alerts import children_missing
 from persistence.models import AccountRow, AttendanceNoticeRow, AttendanceStampRow, ChildRow
-from persistence.repositories.attendance_alerts import children_missing
 from resolvers.services import Services
 from tests.factories import build_world
 

@@ -32,7 +32,6 @@ from realtime import channels
 from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     TEST_SECRET,
     GraphQLWS,
@@ -41,6 +40,7 @@ from tests.realtime_support import (
     started_redis,
     subscription,
 )
+from tests.services import RedisServer
 from tests.support import GraphQLClient, Result
 
 PERSON_TYPES = {"Child", "Guardian", "HouseholdMember", "PickupPerson"}

@@ -21,7 +21,6 @@ from hoiku.app import create_app
 from hoiku.settings import Settings
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     TEST_SECRET,
     GraphQLWS,
@@ -32,6 +31,7 @@ from tests.realtime_support import (
     started_redis,
     subscription,
 )
+from tests.services import RedisServer
 
 STATUS = "query($id: ID!) { child(id: $id) { id todayStatus } }"
 NOTICES = "query($id: ID!) { notices(childId: $id) { kind pickupPerson pickupTime } }"

@@ -23,8 +23,7 @@ from realtime.channels import channel_of
 from realtime.hub import FollowerLagged, StreamHub
 from realtime.publisher import Publisher, notification
 from realtime.runtime import running_realtime
-from tests.realtime.conftest import RedisServer
-from tests.realtime_support import started_redis
+from tests.services import RedisServer, started_redis
 
 
 class CountingBroadcast(Broadcast):

@@ -20,17 +20,16 @@ from realtime import channels
 from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     GraphQLWS,
     Operation,
     http_call,
     login,
     servers,
-    started_redis,
     subscription,
     ws_url,
 )
+from tests.services import RedisServer, started_redis
 
 CHECK_IN = "mutation($id: ID!) { checkIn(childId: $id) { stamp { id } } }"
 CHECK_OUT = "mutation($id: ID!) { checkOut(childId: $id) { stamp { id } } }"

@@ -17,7 +17,6 @@ from realtime import channels
 from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     TEST_SECRET,
     GraphQLWS,
@@ -25,9 +24,9 @@ from tests.realtime_support import (
     http_call,
     in_process_server,
     login,
-    started_redis,
     subscription,
 )
+from tests.services import RedisServer, started_redis
 from tests.test_query_count import recorded_statements
 
 CHECK_IN = "mutation($id: ID!) { checkIn(childId: $id) { stamp { id } } }"

@@ -23,7 +23,6 @@ from realtime import channels
 from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     PROTOCOL,
     TEST_SECRET,
@@ -33,9 +32,9 @@ from tests.realtime_support import (
     http_call,
     in_process_server,
     login,
-    started_redis,
     subscription,
 )
+from tests.services import RedisServer, started_redis
 
 EVENT = "cursor kind occurredAt child { id displayName }"
 

@@ -25,8 +25,8 @@ from persistence.models import (
     GuardianshipRow,
     WardRow,
 )
-from persistence.roster.errors import RosterInvalid, RowError
-from persistence.roster.read import parse_roster
+from persistence.records.roster.errors import RosterInvalid, RowError
+from persistence.records.roster.read import parse_roster
 
 SETTINGS = Settings(data_key=DEFAULT_DATA_KEY)
 FISCAL_YEAR = fiscal_year_of(datetime.now(UTC).date())

@@ -24,9 +24,9 @@ from hoiku.app import _services
 from hoiku.settings import Settings
 from persistence.db import make_engine
 from resolvers.services import Services
-from tests.conftest import ADMIN_URL
 from tests.factories import PASSWORD, build_world
 from tests.server import running_server
+from tests.services import ADMIN_URL
 
 LOGIN = "mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { accessToken } }"
 

@@ -32,17 +32,16 @@ from realtime import channels
 from resolvers.attendance.subscriptions import encode_cursor
 from resolvers.services import Services
 from tests.factories import PASSWORD, World, build_world
-from tests.realtime.conftest import RedisServer
 from tests.realtime_support import (
     PROTOCOL,
     TEST_SECRET,
     GraphQLWS,
     http_call,
-    started_redis,
     subscription,
     ws_url,
 )
 from tests.server import running_server
+from tests.services import RedisServer, started_redis
 
 LOGIN = """mutation($l: String!, $p: String!) {
     login(loginId: $l, password: $p) { accessToken refreshToken viewer { id } } }"""

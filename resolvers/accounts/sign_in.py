@@ -10,13 +10,14 @@ from datetime import timedelta
 from domain.errors import RateLimited, Unauthenticated
 from domain.roles import Actor, Role
 from hoiku.security import digest, new_opaque_token, verify_password
+from persistence.accounts import accounts
 from persistence.db import Session as DbSession
 from persistence.models import AccountRow, RefreshTokenRow
-from persistence.repositories import accounts, audit
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.accounts.tokens import end_sessions
-from resolvers.attendance_events import unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import unit_of_work
 
 _BAD_CREDENTIALS = "Login id or password is incorrect"
 

@@ -16,7 +16,7 @@ import uuid
 from domain.errors import Unauthenticated
 from domain.roles import Actor
 from hoiku.security import VerifiedToken
-from persistence.repositories import accounts
+from persistence.accounts import accounts
 from resolvers.services import Services
 
 

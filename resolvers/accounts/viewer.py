@@ -7,9 +7,9 @@ import strawberry
 from domain.errors import Unauthenticated
 from domain.roles import Role
 from domain.validation import fiscal_year_of
+from persistence.accounts import accounts
 from persistence.models import AccountRow, ChildRow, ClassroomRow, FacilityRow
-from persistence.repositories import accounts
-from persistence.repositories.family import GuardianLink
+from persistence.records.family import GuardianLink
 
 
 async def viewer(info: strawberry.Info) -> AccountRow:

@@ -16,17 +16,18 @@ from datetime import date, datetime
 from domain.attendance import AttendanceEvent, at_local, is_open_day, local_day
 from domain.pickup import Presenter
 from domain.roles import Actor
-from persistence.repositories import audit
-from persistence.repositories.attendance import StampTarget
-from persistence.repositories.attendance_alerts import (
+from persistence.attendance.alerts import (
     arrival_cutoff_of,
     arrival_cutoffs,
     children_missing,
     insert_alert,
 )
+from persistence.attendance.stamps import StampTarget
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
-from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility, unit_of_work
+from resolvers.attendance.events import alert_to_class_and_facility
 from resolvers.services import Services
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
 
 SYSTEM = "system"
 

@@ -17,13 +17,13 @@ from domain.errors import Forbidden, NotFound
 from domain.notices import NoticeDraft, Symptom
 from domain.pickup import Presenter
 from domain.roles import Actor, Role
+from persistence.attendance import alerts as alert_rows
 from persistence.models import (
     AttendanceAlertRow,
     AttendanceNoticeRow,
     StaffPresenceRow,
 )
-from persistence.repositories import attendance_alerts as alert_rows
-from persistence.repositories import family
+from persistence.records import family
 from resolvers.attendance import board
 from resolvers.attendance import corrections as attendance_corrections
 from resolvers.attendance import kiosk as attendance_kiosk

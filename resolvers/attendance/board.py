@@ -22,6 +22,8 @@ from domain.errors import Forbidden, NotFound
 from domain.monthly import Month, MonthFigures, child_month, class_totals, parse_month
 from domain.roles import Actor
 from domain.staffing import Staffing
+from persistence.attendance import notices, stamps
+from persistence.attendance.staff_presence import staff_present_count
 from persistence.db import Session
 from persistence.models import (
     AttendanceNoticeRow,
@@ -29,10 +31,7 @@ from persistence.models import (
     ChildRow,
     ClassroomRow,
 )
-from persistence.repositories import attendance as stamps
-from persistence.repositories import attendance_notices as notices
-from persistence.repositories import family
-from persistence.repositories.staff_presence import staff_present_count
+from persistence.records import family
 from resolvers.attendance.staffing import Room, load_room, present_children
 from resolvers.services import Services
 

@@ -20,14 +20,16 @@ from domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, 
 from domain.idempotency import KeyUse, fingerprint
 from domain.roles import Actor
 from domain.validation import require_text
+from persistence.attendance import stamps
 from persistence.models import AttendanceStampRow
-from persistence.repositories import attendance as stamps
-from persistence.repositories import audit, family, idempotency
+from persistence.records import family
+from persistence.repositories import audit, idempotency
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.events import to_class_and_child
 from resolvers.attendance.staffing import recheck_ratio
 from resolvers.attendance.stamps import StampResult, idempotency_key
-from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
 
 MAX_REASON = 500
 

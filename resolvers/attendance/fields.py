@@ -13,6 +13,7 @@ from domain.attendance import DayStatus, day_status, local_day
 from domain.attendance_policy import can_read_stamp_history
 from domain.errors import Forbidden
 from domain.monthly import MonthFigures
+from persistence.attendance import notices, stamps
 from persistence.models import (
     AttendanceAlertRow,
     AttendanceNoticeRow,
@@ -22,9 +23,7 @@ from persistence.models import (
     PickupPersonRow,
     StaffPresenceRow,
 )
-from persistence.repositories import attendance as stamps
-from persistence.repositories import attendance_notices as notices
-from persistence.repositories.family import GuardianLink
+from persistence.records.family import GuardianLink
 from resolvers.attendance.loaders import loaders_of
 
 

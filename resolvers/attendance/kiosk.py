@@ -27,12 +27,15 @@ from domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from domain.pickup import Presenter, validated_pin
 from domain.roles import Actor
 from hoiku.security import digest, hash_password, new_opaque_token, verify_password
+from persistence.accounts import throttle
+from persistence.attendance import kiosk
 from persistence.models import PinPadThrottleRow
-from persistence.repositories import audit, family, kiosk, throttle
+from persistence.records import family
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance.stamps import StampRequest, StampResult, idempotency_key, record_stamp
-from resolvers.attendance_events import unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import unit_of_work
 
 MAX_TOKEN = 200
 

@@ -13,16 +13,14 @@ from datetime import date, time
 from typing import Any
 
 from domain.roles import Actor
+from persistence.accounts import accounts
+from persistence.attendance import alerts, kiosk, notices, stamps
+from persistence.attendance import staff_presence as presence
 from persistence.db import Engine, Session, Sessions
 from persistence.models import (
     AttendanceNoticeRow,
     AttendanceStampRow,
 )
-from persistence.repositories import accounts, kiosk
-from persistence.repositories import attendance as stamps
-from persistence.repositories import attendance_alerts as alerts
-from persistence.repositories import attendance_notices as notices
-from persistence.repositories import staff_presence as presence
 from resolvers.loader_set import LoaderSet
 
 ChildDay = tuple[uuid.UUID, date]

@@ -10,14 +10,16 @@ from domain.attendance_policy import can_acknowledge_notice, can_read_notices, c
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from domain.notices import NoticeDraft, validated
 from domain.roles import Actor
+from persistence.attendance import notices
 from persistence.db import ConstraintViolated, add_and_flush
 from persistence.models import AttendanceNoticeRow, ChildRow
-from persistence.repositories import attendance_notices as notices
-from persistence.repositories import audit, family
+from persistence.records import family
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.events import to_class_and_child
 from resolvers.attendance.stamps import child_in_scope
-from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
 
 LISTED_DAYS_BACK = 31
 

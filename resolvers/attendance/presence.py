@@ -8,15 +8,17 @@ from domain.attendance import AttendanceEvent, local_day
 from domain.attendance_policy import can_clock_in
 from domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from domain.roles import Actor
+from persistence.attendance import staff_presence as presence
+from persistence.attendance import stamps
 from persistence.db import ConstraintViolated, add_and_flush
 from persistence.models import ClassroomRow, StaffPresenceRow
-from persistence.repositories import attendance as stamps
-from persistence.repositories import audit, family
-from persistence.repositories import staff_presence as presence
+from persistence.records import family
+from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
+from resolvers.attendance.events import to_class
 from resolvers.attendance.staffing import recheck_ratio
-from resolvers.attendance_events import UnitOfWork, to_class, unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
 
 
 async def _classroom(uow: UnitOfWork, actor: Actor, classroom_id: uuid.UUID) -> ClassroomRow:

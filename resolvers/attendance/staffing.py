@@ -23,15 +23,16 @@ from domain.staffing import (
     ratios_with,
     staff_required,
 )
+from persistence.attendance import stamps
+from persistence.attendance.alerts import insert_alert
+from persistence.attendance.staff_presence import staff_present_count
+from persistence.attendance.stamps import StampTarget, as_stamp
 from persistence.db import Session
 from persistence.models import AttendanceStampRow
-from persistence.repositories import attendance as stamps
 from persistence.repositories import audit
-from persistence.repositories.attendance import StampTarget, as_stamp
-from persistence.repositories.attendance_alerts import insert_alert
 from persistence.repositories.audit import AuditRecord
-from persistence.repositories.staff_presence import staff_present_count
-from resolvers.attendance_events import UnitOfWork, alert_to_class_and_facility
+from resolvers.attendance.events import alert_to_class_and_facility
+from resolvers.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,15 +23,17 @@ from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound, P
 from domain.idempotency import KeyUse, fingerprint
 from domain.pickup import PickupRight, Presenter, may_bring, may_collect
 from domain.roles import Actor
+from persistence.attendance import kiosk, stamps
+from persistence.attendance.stamps import StampTarget
 from persistence.models import ChildRow
-from persistence.repositories import attendance as stamps
-from persistence.repositories import audit, family, idempotency, kiosk
-from persistence.repositories.attendance import StampTarget
+from persistence.records import family
+from persistence.repositories import audit, idempotency
 from persistence.repositories.audit import AuditRecord
 from resolvers.attendance.alerts import raise_pickup_refused
+from resolvers.attendance.events import to_class_and_child
 from resolvers.attendance.staffing import recheck_after_stamp, room_of
-from resolvers.attendance_events import UnitOfWork, to_class_and_child, unit_of_work
 from resolvers.services import Services
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
 
 MAX_KEY = 100
 _REFUSED = "This pick-up cannot be completed here. Please speak to a member of staff."

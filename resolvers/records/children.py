@@ -21,8 +21,8 @@ from domain.policy import ItemClass
 from domain.roles import Actor
 from persistence.db import Session
 from persistence.models import ChildRow, ClassroomRow
-from persistence.repositories import audit, family_write
-from resolvers.attendance_events import unit_of_work
+from persistence.records import family_write
+from persistence.repositories import audit
 from resolvers.ids import parse_id
 from resolvers.records.field_rules import (
     CHILD_FIELDS,
@@ -33,6 +33,7 @@ from resolvers.records.field_rules import (
     touched,
 )
 from resolvers.services import Services
+from resolvers.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import CreateChildInput, UpdateChildInput

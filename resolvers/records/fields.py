@@ -15,7 +15,7 @@ from persistence.models import (
     HouseholdMemberRow,
     PickupPersonRow,
 )
-from persistence.repositories.family import GuardianLink
+from persistence.records.family import GuardianLink
 from resolvers.ids import parse_id
 from resolvers.relations import relation
 

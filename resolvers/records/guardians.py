@@ -17,9 +17,9 @@ from domain.policy import ItemClass
 from domain.roles import Actor
 from persistence.db import Session
 from persistence.models import ChildRow, GuardianRow, GuardianshipRow
-from persistence.repositories import audit, family_write
-from persistence.repositories.family import GuardianLink
-from resolvers.attendance_events import unit_of_work
+from persistence.records import family_write
+from persistence.records.family import GuardianLink
+from persistence.repositories import audit
 from resolvers.ids import parse_id
 from resolvers.records.children import apply, ward_today
 from resolvers.records.field_rules import (
@@ -32,6 +32,7 @@ from resolvers.records.field_rules import (
     touched,
 )
 from resolvers.services import Services
+from resolvers.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import (

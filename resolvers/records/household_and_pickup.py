@@ -12,8 +12,8 @@ from domain.errors import NotFound
 from domain.policy import ItemClass
 from domain.roles import Actor
 from persistence.models import ChildRow, HouseholdMemberRow, PickupPersonRow
-from persistence.repositories import audit, family_write
-from resolvers.attendance_events import unit_of_work
+from persistence.records import family_write
+from persistence.repositories import audit
 from resolvers.ids import parse_id
 from resolvers.records.children import ward_today
 from resolvers.records.field_rules import (
@@ -25,6 +25,7 @@ from resolvers.records.field_rules import (
 )
 from resolvers.records.guardians import child_in_scope
 from resolvers.services import Services
+from resolvers.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:  # type-only: at runtime the schema imports the resolvers, not back
     from schema.records.inputs import AddHouseholdMemberInput, AddPickupPersonInput

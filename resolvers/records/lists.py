@@ -14,7 +14,8 @@ from domain.errors import Forbidden, InvalidInput
 from domain.policy import can_read_audit_log
 from domain.validation import require_kana
 from persistence.models import AuditEntryRow, ChildRow
-from persistence.repositories import audit, family
+from persistence.records import family
+from persistence.repositories import audit
 from resolvers.ids import parse_id
 
 MAX_PAGE = 100

@@ -27,7 +27,7 @@ from realtime.broadcast import (
 )
 
 if TYPE_CHECKING:
-    from tests.realtime.conftest import RedisServer
+    from tests.services import RedisServer
 
 AnyBroadcast = Broadcast | broadcaster.Broadcast
 

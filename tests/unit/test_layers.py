@@ -70,7 +70,7 @@ CAPABILITIES = ("accounts", "attendance", "records")
 # each other's world); a new top-level file is a decision, not a habit.
 SHARED_RESOLVERS = {
     "__init__",
-    "attendance_events",  # which streams each attendance event goes on
+    "unit_of_work",
     "context",
     "ids",
     "loader_set",
@@ -130,20 +130,22 @@ def test_every_package_says_what_it_holds() -> None:
         for init in (
             ROOT / "resolvers" / capability / "__init__.py",
             ROOT / "schema" / capability / "__init__.py",
+            ROOT / "persistence" / capability / "__init__.py",
         )
         if ast.get_docstring(ast.parse(init.read_text())) is None
     ]
     assert undocumented == []
 
 
+@pytest.mark.parametrize("layer", ["resolvers", "persistence"])
 @pytest.mark.parametrize("capability", CAPABILITIES)
-def test_capabilities_meet_only_through_shared_modules(capability: str) -> None:
-    others = tuple(f"resolvers.{other}" for other in CAPABILITIES if other != capability)
+def test_capabilities_meet_only_through_shared_modules(layer: str, capability: str) -> None:
+    others = tuple(f"{layer}.{other}" for other in CAPABILITIES if other != capability)
     offenders = {
         str(path.relative_to(ROOT)): sorted(
             name for name in _modules(path) if name in others or name.startswith(_dotted(others))
         )
-        for path in _files(f"resolvers/{capability}")
+        for path in _files(f"{layer}/{capability}")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -230,3 +232,13 @@ def test_no_private_sqlalchemy_or_asyncpg_name_is_used() -> None:
         if (names := _private_database_names(path))
     }
     assert offenders == {}
+
+
+def test_no_module_imports_from_a_conftest() -> None:
+    """Fixtures live in conftests; what tests import lives in a module of its own."""
+    importing = sorted(
+        str(path.relative_to(ROOT))
+        for path in _files("tests")
+        if any(name.split(".")[-1] == "conftest" for name in _modules(path))
+    )
+    assert importing == []

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from persistence.roster.csv_format import read_roster
-from persistence.roster.errors import RosterInvalid, RowError
-from persistence.roster.grouping import RosterChild, group_lines
-from persistence.roster.parsing import RosterLine, parse_line
+from persistence.records.roster.csv_format import read_roster
+from persistence.records.roster.errors import RosterInvalid, RowError
+from persistence.records.roster.grouping import RosterChild, group_lines
+from persistence.records.roster.parsing import RosterLine, parse_line
 
 
 @dataclass(frozen=True)

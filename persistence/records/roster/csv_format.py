@@ -16,7 +16,7 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from persistence.roster.errors import RosterInvalid, RowError
+from persistence.records.roster.errors import RosterInvalid, RowError
 
 HEADER_ROW = 1
 

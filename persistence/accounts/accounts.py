@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.accounts import throttle
 from persistence.models import AccountClassroomRow, AccountRow, LoginThrottleRow, RefreshTokenRow
-from persistence.repositories import throttle
 from persistence.repositories.batch import one_per_key
 
 

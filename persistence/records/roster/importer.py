@@ -29,11 +29,11 @@ from persistence.models import (
     GuardianshipRow,
 )
 from persistence.progress import NullProgress, PhaseReporter
+from persistence.records.roster.errors import RosterInvalid, RowError
+from persistence.records.roster.grouping import RosterChild
+from persistence.records.roster.parsing import GuardianEntry
 from persistence.repositories import audit
 from persistence.repositories.audit import AuditRecord
-from persistence.roster.errors import RosterInvalid, RowError
-from persistence.roster.grouping import RosterChild
-from persistence.roster.parsing import GuardianEntry
 
 AUDIT_ROLE = "operator"
 AUDIT_CLIENT = "hoiku import-csv"

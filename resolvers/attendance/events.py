@@ -1,31 +1,19 @@
 """Which streams an attendance event goes on, in the unit of work.
 
 The unit of work itself (one transaction, events published only after it
-commits) is ``persistence.unit_of_work``. Streams are first touched in a fixed
-order — classroom, then child, then facility alerts — so two transactions
-never wait on each other's stream heads in opposite orders.
+commits) is ``persistence.unit_of_work``, opened by ``resolvers.unit_of_work``.
+Streams are first touched in a fixed order — classroom, then child, then
+facility alerts — so two transactions never wait on each other's stream heads
+in opposite orders.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 
 from domain.attendance import AttendanceEvent
-from persistence import unit_of_work as uow_module
 from persistence.unit_of_work import UnitOfWork
 from realtime import channels
-from resolvers.services import Services
-
-__all__ = ["UnitOfWork", "unit_of_work"]
-
-
-@contextlib.asynccontextmanager
-async def unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
-    """One transaction; its events are published (``services.publisher``) if it commits."""
-    async with uow_module.unit_of_work(services.sessions, services.publisher) as uow:
-        yield uow
 
 
 def _ids(**ids: uuid.UUID | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from domain.attendance import EXCUSING_KINDS
 from domain.roles import Actor, Role
+from persistence.attendance.notices import is_current
 from persistence.models import (
     AttendanceAlertRow,
     AttendanceNoticeRow,
@@ -21,7 +22,6 @@ from persistence.models import (
     ChildRow,
     FacilityRow,
 )
-from persistence.repositories.attendance_notices import is_current
 from persistence.repositories.batch import one_per_key
 
 _FACILITY_STAFF = (Role.DIRECTOR, Role.NURSE, Role.CLERK)

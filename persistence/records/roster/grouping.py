@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from persistence.roster.errors import RowError
-from persistence.roster.parsing import ChildEntry, GuardianEntry, RosterLine
+from persistence.records.roster.errors import RowError
+from persistence.records.roster.parsing import ChildEntry, GuardianEntry, RosterLine
 
 
 @dataclass

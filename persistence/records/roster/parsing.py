@@ -23,8 +23,8 @@ from domain.validation import (
     require_kana,
     require_text,
 )
-from persistence.roster.csv_format import RosterCells
-from persistence.roster.errors import RowError
+from persistence.records.roster.csv_format import RosterCells
+from persistence.records.roster.errors import RowError
 
 T = TypeVar("T")
 

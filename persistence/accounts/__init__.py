@@ -1,0 +1,1 @@
+"""Accounts' storage: accounts, refresh tokens, token generations and sign-in throttles."""
