@@ -76,7 +76,7 @@ from strawberry.schema.schema import validate_document
 
 from domain.validation import is_storable_text
 from schema import fastplan
-from schema.cost import operation_cost
+from schema.cost import DocumentCost
 from schema.fastplan import FieldPlan
 
 ANONYMOUS = "anonymous"
@@ -158,6 +158,7 @@ class Examined:
     errors: list[GraphQLError] | None  # None: not validated, too many selections
     plans: Mapping[str | None, list[FieldPlan] | None] = field(default_factory=dict)
     storable: StorableCheck | None = None  # None: not validated, or validation failed
+    cost: DocumentCost | None = None  # likewise
 
     def refused_by(self, limits: DocumentLimits, max_repeats: int) -> bool:
         return self.shape.selections > limits.selections or self.shape.repeats > max_repeats
@@ -182,7 +183,9 @@ def examine(
     if errors:
         return Examined(document, shape, errors)
     plans = compiled_plans(schema, document) if compile_plans else {}
-    return Examined(document, shape, errors, plans, StorableCheck.of(document))
+    return Examined(
+        document, shape, errors, plans, StorableCheck.of(document), DocumentCost(document)
+    )
 
 
 # Shared by every request; the schema is part of the key, and its limits with it.
@@ -237,12 +240,11 @@ class Admission:
             return error
         if (refusal := self._shape_refusal(examined.shape, limits)) is not None:
             return refusal
-        if examined.errors or examined.document is None or examined.storable is None:
+        if examined.errors or examined.document is None:
             return None  # the pipeline reports them, from the same cache
         return self._operation_refusal(
             schema,
-            examined.document,
-            examined.storable,
+            examined,
             variables or {},
             operation_name,
             role=role,
@@ -285,14 +287,15 @@ class Admission:
     def _operation_refusal(
         self,
         schema: GraphQLSchema,
-        document: DocumentNode,
-        storable: StorableCheck,
+        examined: Examined,
         variables: Mapping[str, Any],
         operation_name: str | None,
         *,
         role: str | None,
         streaming: bool,
     ) -> GraphQLError | None:
+        document, storable, costs = examined.document, examined.storable, examined.cost
+        assert document is not None and storable is not None and costs is not None
         if (name := storable.unstorable_argument(variables)) is not None:
             return _refused(
                 "BAD_USER_INPUT",
@@ -308,9 +311,7 @@ class Admission:
                 "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP",
             )
         limit = self.limits.cost_limit(role)
-        cost = operation_cost(
-            schema, document, operation_name, variables, list_size=self.limits.list_size
-        )
+        cost = costs.cost(schema, operation_name, variables, list_size=self.limits.list_size)
         if cost is not None and cost > limit:
             return _refused(
                 "QUERY_TOO_COSTLY",
