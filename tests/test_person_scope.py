@@ -37,10 +37,9 @@ from tests.realtime_support import (
     GraphQLWS,
     in_process_server,
     login,
-    started_redis,
     subscription,
 )
-from tests.services import RedisServer
+from tests.services import RedisServer, started_redis
 from tests.support import GraphQLClient, Result
 
 PERSON_TYPES = {"Child", "Guardian", "HouseholdMember", "PickupPerson"}

@@ -28,10 +28,9 @@ from tests.realtime_support import (
     http_call,
     in_process_server,
     login,
-    started_redis,
     subscription,
 )
-from tests.services import RedisServer
+from tests.services import RedisServer, started_redis
 
 STATUS = "query($id: ID!) { child(id: $id) { id todayStatus } }"
 NOTICES = "query($id: ID!) { notices(childId: $id) { kind pickupPerson pickupTime } }"
