@@ -76,7 +76,7 @@ from strawberry.schema.schema import validate_document
 
 from domain.validation import is_storable_text
 from schema import fastplan
-from schema.cost import operation_cost
+from schema.cost import DocumentCost
 from schema.fastplan import FieldPlan
 
 ANONYMOUS = "anonymous"
@@ -157,6 +157,8 @@ class Examined:
     shape: Shape
     errors: list[GraphQLError] | None  # None: not validated, too many selections
     plans: Mapping[str | None, list[FieldPlan] | None] = field(default_factory=dict)
+    storable: StorableCheck | None = None  # None: not validated, or validation failed
+    cost: DocumentCost | None = None  # likewise
 
     def refused_by(self, limits: DocumentLimits, max_repeats: int) -> bool:
         return self.shape.selections > limits.selections or self.shape.repeats > max_repeats
@@ -178,8 +180,12 @@ def examine(
     if shape.selections > limits.selections or shape.repeats > max_repeats:
         return Examined(None, shape, None)
     errors = validate_document(schema, document, rules)
-    plans = compiled_plans(schema, document) if compile_plans and not errors else {}
-    return Examined(document, shape, errors, plans)
+    if errors:
+        return Examined(document, shape, errors)
+    plans = compiled_plans(schema, document) if compile_plans else {}
+    return Examined(
+        document, shape, errors, plans, StorableCheck.of(document), DocumentCost(document)
+    )
 
 
 # Shared by every request; the schema is part of the key, and its limits with it.
@@ -238,7 +244,7 @@ class Admission:
             return None  # the pipeline reports them, from the same cache
         return self._operation_refusal(
             schema,
-            examined.document,
+            examined,
             variables or {},
             operation_name,
             role=role,
@@ -281,14 +287,16 @@ class Admission:
     def _operation_refusal(
         self,
         schema: GraphQLSchema,
-        document: DocumentNode,
+        examined: Examined,
         variables: Mapping[str, Any],
         operation_name: str | None,
         *,
         role: str | None,
         streaming: bool,
     ) -> GraphQLError | None:
-        if (name := unstorable_argument(document, variables)) is not None:
+        document, storable, costs = examined.document, examined.storable, examined.cost
+        assert document is not None and storable is not None and costs is not None
+        if (name := storable.unstorable_argument(variables)) is not None:
             return _refused(
                 "BAD_USER_INPUT",
                 f"{name} contains a NUL character or an unpaired surrogate",
@@ -303,9 +311,7 @@ class Admission:
                 "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP",
             )
         limit = self.limits.cost_limit(role)
-        cost = operation_cost(
-            schema, document, operation_name, variables, list_size=self.limits.list_size
-        )
+        cost = costs.cost(schema, operation_name, variables, list_size=self.limits.list_size)
         if cost is not None and cost > limit:
             return _refused(
                 "QUERY_TOO_COSTLY",
@@ -412,22 +418,59 @@ def compiled_plans(
     }
 
 
-def unstorable_argument(document: DocumentNode, variables: Mapping[str, Any]) -> str | None:
-    """The first argument (or input field) whose text PostgreSQL could not store."""
-    finder = _UnstorableFinder(variables)
-    visit(document, finder)
-    return finder.found
+@dataclass(frozen=True)
+class StorableCheck:
+    """The first argument (or input field) whose text PostgreSQL could not store, split
+    at what the variables change: a literal is checked once per document (admission
+    caches this with the parsed document), an argument naming a variable on every request.
+
+    ``variable_arguments`` are the arguments, in document order, that name a variable
+    and come before ``literal_found`` (the first all-literal argument whose text cannot
+    be stored, if any): the answer is the first of them that the variables make
+    unstorable, else ``literal_found``, as one walk in document order would find."""
+
+    variable_arguments: tuple[tuple[str, ValueNode], ...]
+    literal_found: str | None
+
+    @staticmethod
+    def of(document: DocumentNode) -> StorableCheck:
+        collector = _ArgumentCollector()
+        visit(document, collector)
+        variable_arguments: list[tuple[str, ValueNode]] = []
+        for name, value in collector.arguments:
+            if _names_a_variable(value):
+                variable_arguments.append((name, value))
+            elif (found := _unstorable(name, value, {})) is not None:
+                return StorableCheck(tuple(variable_arguments), found)
+        return StorableCheck(tuple(variable_arguments), None)
+
+    def unstorable_argument(self, variables: Mapping[str, Any]) -> str | None:
+        for name, value in self.variable_arguments:
+            if (found := _unstorable(name, value, variables)) is not None:
+                return found
+        return self.literal_found
 
 
-class _UnstorableFinder(Visitor):
-    def __init__(self, variables: Mapping[str, Any]) -> None:
+class _ArgumentCollector(Visitor):
+    def __init__(self) -> None:
         super().__init__()
-        self.variables = variables
-        self.found: str | None = None
+        self.arguments: list[tuple[str, ValueNode]] = []
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        if self.found is None:
-            self.found = _unstorable(node.name.value, node.value, self.variables)
+        self.arguments.append((node.name.value, node.value))
+
+
+def _names_a_variable(value: ValueNode) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, VariableNode):
+            return True
+        if isinstance(item, ListValueNode):
+            pending.extend(item.values)
+        elif isinstance(item, ObjectValueNode):
+            pending.extend(f.value for f in item.fields)
+    return False
 
 
 def _unstorable(name: str, value: ValueNode, variables: Mapping[str, Any]) -> str | None:

@@ -55,8 +55,73 @@ def operation_cost(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    costing = _Costing(schema, fragments, variables or {}, list_size)
+    costing = _Costing(schema, fragments, {} if variables is None else variables, list_size)
     return costing.selections(root, operation.selection_set, page=None)
+
+
+_MISSING = object()
+
+
+class DocumentCost:
+    """``operation_cost`` for one parsed document, remembered.
+
+    A cost depends on the schema and the document (the caller keys this by both),
+    the operation's name, ``list_size``, and the values of the variables that size
+    a page (``first: $n``): each of those counts as absent, an int, or anything else,
+    which is all ``_Costing.page_size`` tells apart. Which variables size a page
+    depends only on the operation, so it is learnt on the first costing and the key
+    carries their values. Bounded: a client varying ``first`` gets at most ``size``
+    entries, the oldest dropped.
+    """
+
+    def __init__(self, document: DocumentNode, *, size: int = 32) -> None:
+        self.document = document
+        self.size = size
+        self.page_variables: dict[tuple[str | None, int], tuple[str, ...]] = {}
+        self.costs: dict[tuple[Any, ...], int | None] = {}
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        *,
+        list_size: int,
+    ) -> int | None:
+        shape = (operation_name, list_size)
+        names = self.page_variables.get(shape)
+        if names is not None:
+            key = (shape, tuple(_page_value(variables.get(n, _MISSING)) for n in names))
+            if key in self.costs:
+                return self.costs[key]
+        reads = _Reads(variables)
+        cost = operation_cost(schema, self.document, operation_name, reads, list_size=list_size)
+        names = self.page_variables.setdefault(shape, tuple(sorted(reads.names)))
+        key = (shape, tuple(_page_value(variables.get(n, _MISSING)) for n in names))
+        self.costs[key] = cost
+        while len(self.costs) > self.size:
+            del self.costs[next(iter(self.costs))]
+        return cost
+
+
+def _page_value(value: Any) -> tuple[str, int]:
+    if value is _MISSING:
+        return ("absent", 0)
+    if isinstance(value, int):
+        return ("int", int(value))
+    return ("other", 0)
+
+
+class _Reads(dict[str, Any]):
+    """The request's variables, noting which names the costing looks up."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        super().__init__(variables)
+        self.names: set[str] = set()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.names.add(name)
+        return super().get(name, default)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

@@ -5,12 +5,36 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.idempotency import KeyUse
+from persistence import driver
+from persistence.driver import Statement
 from persistence.models import IdempotencyKeyRow
+
+# Built once and run on the driver path: every stamp with a key claims it, and
+# building the ORM statement anew cost more than running it.
+_CLAIM = Statement.fixed(
+    "idempotency.claim",
+    insert(IdempotencyKeyRow)
+    .values(
+        account_id=bindparam("account_id"),
+        key=bindparam("key"),
+        fingerprint=bindparam("fingerprint"),
+        created_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["account_id", "key"])
+    .returning(IdempotencyKeyRow.key),
+)
+_EARLIER = Statement.fixed(
+    "idempotency.earlier",
+    select(IdempotencyKeyRow.fingerprint).where(
+        IdempotencyKeyRow.account_id == bindparam("account_id"),
+        IdempotencyKeyRow.key == bindparam("key"),
+    ),
+)
 
 
 async def claim(
@@ -21,17 +45,8 @@ async def claim(
     Commits or rolls back with the request: a request that failed leaves the key free.
     A concurrent first use blocks on the primary key until that request ends.
     """
-    inserted = await session.scalar(
-        insert(IdempotencyKeyRow)
-        .values(account_id=account_id, key=key, fingerprint=fingerprint, created_at=now)
-        .on_conflict_do_nothing(index_elements=["account_id", "key"])
-        .returning(IdempotencyKeyRow.key)
-    )
-    if inserted is not None:
+    values = {"account_id": account_id, "key": key, "fingerprint": fingerprint, "now": now}
+    if await driver.fetch(session, _CLAIM, values):
         return KeyUse.FIRST
-    earlier = await session.scalar(
-        select(IdempotencyKeyRow.fingerprint).where(
-            IdempotencyKeyRow.account_id == account_id, IdempotencyKeyRow.key == key
-        )
-    )
-    return KeyUse.RETRY if earlier == fingerprint else KeyUse.CONFLICT
+    earlier = await driver.fetch(session, _EARLIER, {"account_id": account_id, "key": key})
+    return KeyUse.RETRY if earlier and earlier[0].fingerprint == fingerprint else KeyUse.CONFLICT
