@@ -71,6 +71,7 @@ from graphql import (
     visit,
 )
 from graphql.language import DocumentNode
+from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -302,7 +303,7 @@ class Admission:
                 f"{name} contains a NUL character or an unpaired surrogate",
                 field=name,
             )
-        operation = _operation(document, operation_name)
+        operation = get_operation_ast(document, operation_name)
         if operation is None:
             return None
         if operation.operation == OperationType.SUBSCRIPTION and not streaming:
@@ -334,13 +335,6 @@ class Admission:
 
 def _refused(code: str, message: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
 
 
 def measure(document: DocumentNode) -> Shape:
@@ -552,7 +546,7 @@ class IntrospectionOffTheLoop(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        operation = _operation(document, context.operation_name) if document else None
+        operation = get_operation_ast(document, context.operation_name) if document else None
         if context.result is None and operation is not None and _only_introspects(operation):
             result = await _off_loop(
                 execute,

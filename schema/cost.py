@@ -28,11 +28,11 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
-    OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
 )
 from graphql.language import DocumentNode
+from graphql.utilities import get_operation_ast
 
 PAGE_ARGUMENT = "first"
 
@@ -46,7 +46,7 @@ def operation_cost(
     list_size: int,
 ) -> int | None:
     """The operation's cost, or None when the document names no such operation."""
-    operation = _operation(document, operation_name)
+    operation = get_operation_ast(document, operation_name)
     if operation is None:
         return None
     root = schema.get_root_type(operation.operation)
@@ -122,13 +122,6 @@ class _Reads(dict[str, Any]):
     def get(self, name: str, default: Any = None) -> Any:
         self.names.add(name)
         return super().get(name, default)
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
 
 
 class _Costing:

@@ -25,6 +25,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.language import DocumentNode
+from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
@@ -264,7 +265,7 @@ class FastQueryExecution(SchemaExtension):
     async def on_execute(self):  # type: ignore[no-untyped-def]
         ec = self.execution_context
         if ec.result is None and ec.graphql_document is not None:
-            operation = _operation(ec.graphql_document, ec.operation_name)
+            operation = get_operation_ast(ec.graphql_document, ec.operation_name)
             if operation is not None:
                 schema = ec.schema._schema
                 try:
@@ -277,10 +278,3 @@ class FastQueryExecution(SchemaExtension):
                 if result is not None:
                     ec.result = result
         yield
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)
